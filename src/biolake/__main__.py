@@ -1,0 +1,5 @@
+"""``python -m biolake``."""
+
+from biolake.cli.app import main
+
+main()

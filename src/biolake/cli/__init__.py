@@ -1,0 +1,1 @@
+"""The ``biolake`` command line: thin wrappers over library functions."""

@@ -1,0 +1,40 @@
+"""Global options shared by every command (stored on the Typer context)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from biolake.config import Settings, load_settings
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+@dataclass
+class State:
+    """What the root callback parsed; settings are resolved on first use."""
+
+    lake: Path | None = None
+    config: Path | None = None
+    format: OutputFormat = OutputFormat.table
+    quiet: bool = False
+    verbose: bool = False
+    _settings: Settings | None = None
+
+    def settings(self, **overrides: object) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(lake=self.lake, config=self.config)
+        return self._settings.with_overrides(**overrides) if overrides else self._settings
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj

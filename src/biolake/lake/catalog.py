@@ -1,0 +1,103 @@
+"""DuckDB connections and the catalog's views over the lake's Parquet files.
+
+The catalog file (``biolake.duckdb``) holds views for external tools (the DuckDB CLI, a notebook).
+biolake's own readers open it read-only and lay temporary views over the same files, so a lake that
+was moved or copied still reads correctly.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import duckdb
+
+from biolake.lake.paths import LakePaths
+from biolake.lake.schema import ENTITIES
+
+log = logging.getLogger(__name__)
+
+SESSION_SETTINGS = ("SET TimeZone = 'UTC'",)
+
+
+def sql_string(value: Path | str) -> str:
+    """A SQL string literal for a path or text."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _has_parquet(folder: Path) -> bool:
+    return folder.is_dir() and next(folder.rglob("*.parquet"), None) is not None
+
+
+def parquet_glob(folder: Path) -> str:
+    """``read_parquet`` over every Parquet file under ``folder`` (Hive partitions become columns)."""
+    pattern = sql_string(folder / "**" / "*.parquet")
+    return f"read_parquet({pattern}, hive_partitioning = true, union_by_name = true)"
+
+
+def view_definitions(paths: LakePaths) -> dict[str, str]:
+    """View name → SELECT for every silver entity, quarantine and bronze table that has data."""
+    views: dict[str, str] = {}
+    for name in ENTITIES:
+        folder = paths.silver_entity(name)
+        if _has_parquet(folder):
+            views[name] = f"SELECT * FROM {parquet_glob(folder)}"
+        if _has_parquet(paths.quarantine / name):
+            views[f"quarantine__{name}"] = f"SELECT * FROM {parquet_glob(paths.quarantine / name)}"
+    if _has_parquet(paths.ingestion_log):
+        views["ingestion_log"] = f"SELECT * FROM {parquet_glob(paths.ingestion_log)} ORDER BY started_at"
+    if paths.bronze.is_dir():
+        for source_dir in sorted(p for p in paths.bronze.iterdir() if p.is_dir() and p.name != "files"):
+            for entity_dir in sorted(p for p in source_dir.iterdir() if _has_parquet(p)):
+                views[f"bronze_{source_dir.name}__{entity_dir.name}"] = (
+                    f"SELECT * FROM {parquet_glob(entity_dir)}"
+                )
+    return views
+
+
+def memory_connection(
+    threads: int = 2, memory_limit: str = "256MB", temp_dir: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for staging work: UTC session, bounded memory, spills to ``temp_dir``."""
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "threads": threads,
+        "memory_limit": memory_limit,
+        "preserve_insertion_order": False,
+    }
+    if temp_dir is not None:
+        config["temp_directory"] = str(temp_dir)
+    con = duckdb.connect(config=config)
+    for statement in SESSION_SETTINGS:
+        con.execute(statement)
+    return con
+
+
+def refresh_catalog(paths: LakePaths) -> None:
+    """(Re)create the persistent views in the catalog file; a busy catalog is logged, not fatal."""
+    try:
+        con = duckdb.connect(str(paths.catalog))
+    except duckdb.Error as exc:  # another process has it open
+        log.warning("catalog views not refreshed (%s); biolake's own commands are unaffected", exc)
+        return
+    try:
+        existing = {
+            row[0]
+            for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
+        wanted = view_definitions(paths)
+        for name in existing - set(wanted):
+            con.execute(f'DROP VIEW IF EXISTS "{name}"')
+        for name, sql in wanted.items():
+            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}')
+    finally:
+        con.close()
+
+
+def open_catalog(paths: LakePaths) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the catalog with temporary views over this lake's current files."""
+    con = duckdb.connect(str(paths.catalog), read_only=True) if paths.catalog.is_file() else duckdb.connect()
+    for statement in SESSION_SETTINGS:
+        con.execute(statement)
+    for name, sql in view_definitions(paths).items():
+        con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
+    return con

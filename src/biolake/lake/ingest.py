@@ -1,0 +1,324 @@
+"""Import exports into the lake, and rebuild silver from bronze.
+
+Each input is its own transaction: copied into staging while hashed, parsed to bronze Parquet, mapped
+to silver, validated (bad rows to quarantine), merged on natural keys, then committed with a move of
+every staged file and a log entry. A failure anywhere before the commit leaves the lake untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from biolake import __version__
+from biolake.config import Settings, render_config
+from biolake.errors import BiolakeError, FileError, LakeError, ParseError
+from biolake.lake import catalog
+from biolake.lake.catalog import sql_string
+from biolake.lake.ingestlog import LogEntry, already_imported, entry_path, read_entries, write_entry
+from biolake.lake.inputs import BadInput, Input, expand
+from biolake.lake.lock import lake_lock
+from biolake.lake.merge import EntityCounts, merge_entity, stage_rows
+from biolake.lake.paths import LakePaths
+from biolake.lake.schema import entity
+from biolake.lake.silver import lineage_literals, set_context, silver_relation
+from biolake.lake.staging import Staging, StagingSink
+from biolake.sources.base import SNIFF_BYTES, ParseContext, Source, detect, get_source
+
+log = logging.getLogger(__name__)
+
+# (file display name, bytes done, bytes total if known, bronze rows so far)
+ProgressFn = Callable[[str, int, int | None, int], None]
+
+
+@dataclass
+class FileResult:
+    """What happened to one input."""
+
+    file: str
+    status: str  # imported | skipped | failed
+    source: str | None = None
+    sha256: str | None = None
+    size_bytes: int = 0
+    rows_bronze: int = 0
+    entities: dict[str, EntityCounts] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def rows_new(self) -> int:
+        return sum(c.new for c in self.entities.values())
+
+    @property
+    def rows_duplicate(self) -> int:
+        return sum(c.duplicate for c in self.entities.values())
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(c.quarantined for c in self.entities.values())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "source": self.source,
+            "sha256": self.sha256,
+            "size_bytes": self.size_bytes,
+            "rows_bronze": self.rows_bronze,
+            "rows_new": self.rows_new,
+            "rows_duplicate": self.rows_duplicate,
+            "rows_quarantined": self.rows_quarantined,
+            "entities": {k: vars(v) for k, v in sorted(self.entities.items())},
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_lake(settings: Settings) -> LakePaths:
+    """Create the lake's folders, catalog and commented config if missing; check it is writable."""
+    paths = LakePaths.at(settings.lake)
+    if paths.root.exists() and not paths.root.is_dir():
+        raise LakeError(f"lake path {paths.root} exists and is not a directory")
+    created = not paths.exists()
+    try:
+        for folder in paths.layout():
+            folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=paths.staging, prefix="write-probe-")
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as exc:
+        raise LakeError(f"lake directory {paths.root} is not writable ({exc.strerror})") from None
+    if created:
+        if not paths.config.exists():
+            paths.config.write_text(render_config(settings), encoding="utf-8")
+        catalog.refresh_catalog(paths)
+    return paths
+
+
+def ingest(
+    settings: Settings,
+    targets: list[Path],
+    source: str | None = None,
+    on_progress: ProgressFn | None = None,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> list[FileResult]:
+    """Import every export under ``targets``; one FileResult per input, in order."""
+    forced = get_source(source) if source else None
+    paths = ensure_lake(settings)
+    results: list[FileResult] = []
+    with lake_lock(paths.lock, settings.lock_timeout):
+        for item in expand(targets):
+            if isinstance(item, BadInput):
+                result = FileResult(item.display, "failed", error=str(item.error))
+            else:
+                result = _ingest_one(paths, settings, item, forced, on_progress)
+            results.append(result)
+            if on_result:
+                on_result(result)
+        if any(r.status == "imported" for r in results):
+            catalog.refresh_catalog(paths)
+    return results
+
+
+def _ingest_one(
+    paths: LakePaths, settings: Settings, item: Input, forced: Source | None, on_progress: ProgressFn | None
+) -> FileResult:
+    started = _now()
+    clock = time.perf_counter()
+    ingest_id = f"{started:%Y%m%dT%H%M%S%f}Z-{uuid.uuid4().hex[:8]}"
+    result = FileResult(item.display, "failed")
+    staging = Staging(paths, ingest_id)
+    try:
+        staged, result.sha256, result.size_bytes = staging.copy_in(item.open)
+        log.debug("%s: copied and hashed in %.2f s", item.display, time.perf_counter() - clock)
+        prior = already_imported(read_entries(paths), result.sha256, settings.subject)
+        if prior is not None:
+            result.status, result.source = "skipped", prior.source
+            return result
+        with staged.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+        src = forced or item.source_hint or detect(head, item.name, item.display)
+        result.source = src.name
+        ctx = ParseContext(settings.subject, settings.timezone, settings.units, item.display)
+
+        def progress(done: int, total: int | None, rows: int) -> None:
+            if on_progress:
+                on_progress(item.display, done, total or result.size_bytes, rows)
+
+        sink = StagingSink(staging, src.name, ingest_id, progress)
+        with staged.open("rb") as fh:
+            src.parse(fh, ctx, sink)
+        result.rows_bronze = sum(sink.counts.values())
+        log.debug(
+            "%s: parsed %d bronze rows at %.2f s",
+            item.display,
+            result.rows_bronze,
+            time.perf_counter() - clock,
+        )
+        if result.rows_bronze == 0:
+            raise ParseError(item.display, f"no records found in this {src.name} file")
+
+        def bronze(name: str) -> str | None:
+            folder = sink.folder(name)
+            return str(folder / f"{ingest_id}-*.parquet") if any(folder.glob(f"{ingest_id}-*")) else None
+
+        con = catalog.memory_connection(temp_dir=staging.tmp)
+        try:
+            set_context(con, ctx)
+            lineage = lineage_literals(src.name, result.sha256, started.isoformat())
+            staged_entities = _stage_silver(con, src, bronze, sink.counts, lineage, staging, ingest_id)
+            log.debug("%s: mapped to silver at %.2f s", item.display, time.perf_counter() - clock)
+            for name in staged_entities:
+                t_merge = time.perf_counter()
+                result.entities[name] = merge_entity(
+                    con,
+                    entity(name),
+                    str(staging.work / name / "*.parquet"),
+                    paths.silver_entity(name),
+                    staging,
+                    ingest_id,
+                )
+                log.debug("merged %s in %.2f s", name, time.perf_counter() - t_merge)
+        except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+            raise ParseError(item.display, f"cannot convert to silver: {str(exc).splitlines()[0]}") from exc
+        finally:
+            con.close()
+        log.debug("%s: merged at %.2f s", item.display, time.perf_counter() - clock)
+        stored = paths.files / result.sha256
+        if not stored.exists():
+            staging.mirror(stored).parent.mkdir(parents=True, exist_ok=True)
+            staged.rename(staging.mirror(stored))
+        result.seconds = time.perf_counter() - clock
+        write_entry(staging.mirror(entry_path(paths, ingest_id)), _log_entry(result, ingest_id, ctx, started))
+        log.debug("%s: staged everything at %.2f s", item.display, time.perf_counter() - clock)
+        staging.commit()
+        log.debug("%s: committed at %.2f s", item.display, time.perf_counter() - clock)
+        result.status = "imported"
+    except BiolakeError as exc:
+        result.error = str(exc) if isinstance(exc, FileError) else f"{item.display}: {exc}"
+        log.debug("import of %s failed", item.display, exc_info=True)
+    finally:
+        staging.discard()
+        result.seconds = time.perf_counter() - clock
+    return result
+
+
+def _stage_silver(
+    con: duckdb.DuckDBPyConnection,
+    src: Source,
+    bronze: Callable[[str], str | None],
+    counts: dict[str, int],
+    lineage: dict[str, str],
+    staging: Staging,
+    tag: str,
+) -> list[str]:
+    """Run each mapping whose bronze table has rows; stage its rows under ``work/<entity>/``."""
+    staged: list[str] = []
+    for i, mapping in enumerate(src.silver):
+        if not counts.get(mapping.bronze):
+            continue
+
+        def relation(name: str) -> str:
+            glob = bronze(name)
+            if glob is None:
+                raise ParseError(tag, f"bronze table {name} is missing")
+            return f"read_parquet({sql_string(glob)}, union_by_name = true)"
+
+        sql = silver_relation(con, mapping, relation, lineage)
+        clock = time.perf_counter()
+        rows = stage_rows(
+            con, entity(mapping.silver), sql, staging.work / mapping.silver / f"{tag}-{i:02d}.parquet"
+        )
+        log.debug(
+            "mapped %s → %s: %d rows in %.2f s",
+            mapping.bronze,
+            mapping.silver,
+            rows,
+            time.perf_counter() - clock,
+        )
+        if mapping.silver not in staged:
+            staged.append(mapping.silver)
+    return staged
+
+
+def _log_entry(result: FileResult, ingest_id: str, ctx: ParseContext, started: datetime) -> LogEntry:
+    assert result.sha256 is not None and result.source is not None
+    return LogEntry(
+        ingest_id=ingest_id,
+        file=result.file,
+        sha256=result.sha256,
+        size_bytes=result.size_bytes,
+        source=result.source,
+        subject_id=ctx.subject,
+        timezone=ctx.timezone,
+        units=ctx.units,
+        started_at=started,
+        finished_at=_now(),
+        rows_bronze=result.rows_bronze,
+        rows_new=result.rows_new,
+        rows_duplicate=result.rows_duplicate,
+        rows_quarantined=result.rows_quarantined,
+        entities={k: vars(v) for k, v in result.entities.items()},
+        biolake_version=__version__,
+    )
+
+
+def rebuild(settings: Settings) -> dict[str, EntityCounts]:
+    """Recreate silver (and quarantine) from bronze and the ingestion log; rows per entity."""
+    paths = ensure_lake(settings)
+    with lake_lock(paths.lock, settings.lock_timeout):
+        rebuild_id = f"rebuild-{_now():%Y%m%dT%H%M%S%f}Z"
+        staging = Staging(paths, rebuild_id)
+        try:
+            con = catalog.memory_connection(temp_dir=staging.tmp)
+            names: list[str] = []
+            try:
+                for entry in read_entries(paths):
+                    src = get_source(entry.source)
+                    set_context(con, ParseContext(entry.subject_id, entry.timezone, entry.units, entry.file))
+
+                    def bronze(name: str, src: Source = src, entry: LogEntry = entry) -> str | None:
+                        folder = paths.bronze_entity(src.name, name)
+                        pattern = f"{entry.ingest_id}-*.parquet"
+                        return str(folder / pattern) if any(folder.glob(pattern)) else None
+
+                    counts = {n: 1 for n in {m.bronze for m in src.silver} if bronze(n)}
+                    lineage = lineage_literals(src.name, entry.sha256, entry.started_at.isoformat())
+                    for name in _stage_silver(con, src, bronze, counts, lineage, staging, entry.ingest_id):
+                        if name not in names:
+                            names.append(name)
+                totals = {
+                    name: merge_entity(
+                        con,
+                        entity(name),
+                        str(staging.work / name / "*.parquet"),
+                        paths.silver_entity(name),
+                        staging,
+                        rebuild_id,
+                        fresh=True,
+                    )
+                    for name in names
+                }
+            finally:
+                con.close()
+            staging.replaced = [
+                p for base in (paths.silver, paths.quarantine) for p in base.rglob("*.parquet")
+            ]
+            staging.commit()
+        finally:
+            staging.discard()
+    catalog.refresh_catalog(paths)
+    return totals

@@ -1,0 +1,126 @@
+"""Silver writes: validate staged rows (bad ones to quarantine) and merge the rest on natural keys.
+
+A merge rewrites only the partitions (years) the new rows touch: the existing rows of those partitions
+and the new rows are deduplicated on the entity's key — the oldest copy wins for immutable samples,
+the newest for values a later export revises — and written as new files for those partitions. The
+deduplication runs in slices of the key's hash, so memory stays flat whatever the input size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from biolake.lake.catalog import sql_string
+from biolake.lake.schema import Entity
+from biolake.lake.staging import Staging
+
+BUCKET_ROWS = 250_000  # rows deduplicated at once; bounds the merge's memory
+PARQUET = "FORMAT parquet, COMPRESSION zstd"
+
+
+@dataclass
+class EntityCounts:
+    """Rows of one entity in one import."""
+
+    new: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+
+
+def reason_sql(ent: Entity) -> str:
+    """SQL giving the first failed check's reason for a row, or NULL for a valid row."""
+    if not ent.checks:
+        return "CAST(NULL AS VARCHAR)"
+    whens = " ".join(f"WHEN {cond} THEN '{reason}'" for cond, reason in ent.checks)
+    return f"CASE {whens} END"
+
+
+def stage_rows(con: duckdb.DuckDBPyConnection, ent: Entity, silver_sql: str, out: Path) -> int:
+    """Write contract-shaped rows with their ``_reason`` (the mapping's ``_problem`` or the first failed
+    check) and partition value to ``out``; return the row count."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partition = ent.partition or "NULL"
+    sql = (
+        f"COPY (SELECT * EXCLUDE (_problem), coalesce(_problem, {reason_sql(ent)}) AS _reason, "
+        f"CAST({partition} AS INTEGER) AS year FROM ({silver_sql})) TO {sql_string(out)} ({PARQUET})"
+    )
+    return _count(con, sql)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _existing_files(folder: Path, ent: Entity, years: list[int]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    if ent.partition is None:
+        return sorted(folder.glob("*.parquet"))
+    return sorted(p for y in years for p in (folder / f"year={y}").glob("*.parquet"))
+
+
+def merge_entity(
+    con: duckdb.DuckDBPyConnection,
+    ent: Entity,
+    work_glob: str,
+    lake_folder: Path,
+    staging: Staging,
+    ingest_id: str,
+    fresh: bool = False,
+) -> EntityCounts:
+    """Quarantine invalid staged rows of ``ent`` and merge the valid ones into its silver partitions
+    (``fresh``: ignore what the lake holds, as a rebuild does)."""
+    work = f"read_parquet({sql_string(work_glob)}, union_by_name = true)"
+    counts = EntityCounts()
+    counts.quarantined = _count(con, f"SELECT count(*) FROM {work} WHERE _reason IS NOT NULL")
+    if counts.quarantined:
+        quarantine = staging.mirror(staging.lake.quarantine / ent.name / f"{ingest_id}.parquet")
+        quarantine.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"COPY (SELECT * EXCLUDE (year) FROM {work} WHERE _reason IS NOT NULL) "
+            f"TO {sql_string(quarantine)} ({PARQUET})"
+        )
+    n_valid = _count(con, f"SELECT count(*) FROM {work} WHERE _reason IS NULL")
+    if n_valid == 0:
+        return counts
+
+    columns = ", ".join(f'"{c}"' for c in ent.column_names)
+    parts = [f"SELECT {columns}, year FROM {work} WHERE _reason IS NULL"]
+    years = [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {work} WHERE year IS NOT NULL").fetchall()]
+    existing = [] if fresh else _existing_files(lake_folder, ent, years)
+    n_existing = 0
+    if existing:
+        listing = "[" + ", ".join(sql_string(p) for p in existing) + "]"
+        rel = f"read_parquet({listing}, hive_partitioning = true, union_by_name = true)"
+        year = "year" if ent.partition else "CAST(NULL AS INTEGER) AS year"
+        parts.insert(0, f"SELECT {columns}, {year} FROM {rel}")
+        n_existing = _count(con, f"SELECT count(*) FROM {rel}")
+
+    union = " UNION ALL ".join(parts)
+    key = ", ".join(f'"{k}"' for k in ent.key)
+    order = "ASC" if ent.keep == "first" else "DESC"
+    target = staging.mirror(lake_folder)
+    target.mkdir(parents=True, exist_ok=True)
+    buckets = max(1, -(-(n_valid + n_existing) // BUCKET_ROWS))
+    written = 0
+    for b in range(buckets):
+        where = f"WHERE hash({key}) % {buckets} = {b}" if buckets > 1 else ""
+        merged = (
+            f"SELECT * FROM ({union}) {where} "
+            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _ingested_at {order}) = 1"
+        )
+        name = f"part-{ingest_id}-{b:03d}"
+        if ent.partition:
+            options = f"{PARQUET}, PARTITION_BY (year), FILENAME_PATTERN '{name}-{{i}}', OVERWRITE_OR_IGNORE"
+            written += _count(con, f"COPY ({merged}) TO {sql_string(target)} ({options})")
+        else:
+            out = sql_string(target / f"{name}.parquet")
+            written += _count(con, f"COPY (SELECT * EXCLUDE (year) FROM ({merged})) TO {out} ({PARQUET})")
+    staging.replaced.extend(existing)
+    counts.new = written - n_existing
+    counts.duplicate = n_valid - counts.new
+    return counts

@@ -1,0 +1,51 @@
+"""Read-only SQL over the catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from biolake.errors import QueryError
+from biolake.lake.catalog import open_catalog
+from biolake.lake.paths import LakePaths
+
+ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+@dataclass
+class QueryResult:
+    """Column names and rows of a query."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def check_read_only(sql: str) -> None:
+    """Accept exactly one SELECT (or EXPLAIN) statement; raise QueryError otherwise."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(f"cannot parse the query: {str(exc).splitlines()[0]}") from None
+    if len(statements) != 1:
+        raise QueryError(f"give exactly one query (got {len(statements)} statements)")
+    if statements[0].type not in ALLOWED:
+        kind = statements[0].type.name
+        raise QueryError(f"only read-only queries are allowed ({kind} is not)")
+
+
+def run_query(paths: LakePaths, sql: str) -> QueryResult:
+    """Run one read-only query over the lake's catalog."""
+    check_read_only(sql)
+    con = open_catalog(paths)
+    try:
+        rel = con.sql(sql)
+        return QueryResult(list(rel.columns), rel.fetchall())
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).splitlines()[0]) from None
+    finally:
+        con.close()

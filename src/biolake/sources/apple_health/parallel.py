@@ -1,0 +1,149 @@
+"""Parse chunks on every core: worker processes plus the calling process itself.
+
+Workers are plain subprocesses (``python -m biolake.sources.apple_health.worker``) that import only the
+reader; a request is one JSON line naming a byte range of a file, so no chunk data crosses a pipe when
+the export is a regular file (a chunk of a zip member is spilled to a temporary file). The caller keeps
+each worker's queue two chunks deep and parses the next chunk itself whenever every queue is full.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from biolake.sources.apple_health.reader import BRONZE_SCHEMAS, Chunk, ChunkError, parse_chunk_to_parquet
+
+QUEUE_DEPTH = 2
+
+
+class Worker:
+    """One parsing subprocess and the number of requests it has not answered yet."""
+
+    def __init__(self) -> None:
+        package_root = str(Path(__file__).resolve().parents[3])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "biolake.sources.apple_health.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            env=env,
+        )
+        self.pending = 0
+
+    def send(self, request: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        self.pending += 1
+
+    def receive(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise ChunkError(0, f"a parsing worker stopped unexpectedly (exit code {self.proc.poll()})")
+        self.pending -= 1
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+def read_parallel(
+    chunks: Any,
+    source_path: Path | None,
+    part_path: Callable[[str], Path],
+    on_rows: Callable[[str, int], None],
+    on_progress: Callable[[], None],
+    workers: int,
+) -> None:
+    """Parse every chunk of ``chunks`` (an iterator of Chunk) with ``workers`` helper processes."""
+    pool = [Worker() for _ in range(workers)]
+    selector = selectors.DefaultSelector()
+    for w in pool:
+        assert w.proc.stdout is not None
+        selector.register(w.proc.stdout, selectors.EVENT_READ, w)
+    spills: list[Path] = []
+
+    def absorb(answer: dict[str, Any]) -> None:
+        if "error" in answer:
+            raise ChunkError(int(answer.get("line", 0)), str(answer["error"]))
+        for name, rows in answer["counts"].items():
+            on_rows(name, int(rows))
+
+    def drain(block: bool) -> None:
+        while any(w.pending for w in pool):
+            ready = selector.select(timeout=None if block else 0)
+            if not ready:
+                return
+            for key, _ in ready:
+                absorb(key.data.receive())
+            on_progress()
+
+    try:
+        for chunk in chunks:
+            targets = {name: part_path(name) for name in BRONZE_SCHEMAS}
+            worker = min(pool, key=lambda w: w.pending)
+            if worker.pending < QUEUE_DEPTH:
+                worker.send(_request(chunk, targets, source_path, spills))
+            else:
+                for name, rows in parse_chunk_to_parquet(chunk, targets).items():
+                    on_rows(name, rows)
+                on_progress()
+            drain(block=False)
+        drain(block=True)
+    finally:
+        selector.close()
+        for w in pool:
+            w.close()
+        for spill in spills:
+            spill.unlink(missing_ok=True)
+
+
+def _request(
+    chunk: Chunk, targets: dict[str, Path], source: Path | None, spills: list[Path]
+) -> dict[str, Any]:
+    if source is not None:
+        path, offset, delete = source, chunk.offset, False
+    else:
+        fd, name = tempfile.mkstemp(prefix="biolake-chunk-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(chunk.data)
+        path, offset, delete = Path(name), 0, True
+        spills.append(path)
+    return {
+        "index": chunk.index,
+        "first_line": chunk.first_line,
+        "meta": list(chunk.meta),
+        "path": str(path),
+        "offset": offset,
+        "length": len(chunk.data),
+        "delete": delete,
+        "targets": {name: str(p) for name, p in targets.items()},
+    }
+
+
+def regular_file(stream: IO[bytes]) -> Path | None:
+    """The path of ``stream`` if it is a regular file read from its start, else None."""
+    name = getattr(stream, "name", None)
+    if isinstance(name, str) and Path(name).is_file():
+        return Path(name)
+    return None
