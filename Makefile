@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_LAKE ?= demo-lake
+# Until `biolake demo` exists: real-shaped sample exports from the test fixtures.
+DEMO_EXPORTS := tests/fixtures/healthkit/synthetic_v13dtd_1day.xml tests/fixtures/healthkit/simonw_tests_export.xml \
+	tests/fixtures/cgm/dexcom_clarity_g6_12col_bom_excerpt_cgmquantify.csv \
+	tests/fixtures/cgm/dexcom_g7_14col_mgdl_synthetic.csv tests/fixtures/cgm/libreview_uk_mmol_excerpt_Warren8824.csv
 
 .PHONY: help venv demo test test-fast lint format bench clean
 
@@ -25,8 +29,8 @@ venv: $(STAMP)
 demo: $(STAMP)
 	rm -rf $(DEMO_LAKE)
 	$(BIN)/biolake --lake $(DEMO_LAKE) init
-	-$(BIN)/biolake --lake $(DEMO_LAKE) ingest tests/fixtures/healthkit tests/fixtures/cgm --tz America/New_York
-	$(BIN)/biolake --lake $(DEMO_LAKE) ingest tests/fixtures/iglu --source cgm_generic --tz Etc/GMT+5
+	$(BIN)/biolake --lake $(DEMO_LAKE) ingest $(DEMO_EXPORTS) --tz America/New_York
+	$(BIN)/biolake --lake $(DEMO_LAKE) ingest tests/fixtures/iglu --tz Etc/GMT+5
 	$(BIN)/biolake --lake $(DEMO_LAKE) status
 	$(BIN)/biolake --lake $(DEMO_LAKE) sql "SELECT subject_id, count(*) AS readings, round(avg(glucose_mgdl), 1) AS mean_mgdl FROM glucose_readings GROUP BY subject_id ORDER BY subject_id"
 

@@ -38,8 +38,9 @@ class RowsColumn(ProgressColumn):
 def _summary_rows(results: list[FileResult]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for r in results:
-        if r.status == "imported" and r.entities:
-            for name, c in sorted(r.entities.items()):
+        counted = {k: c for k, c in sorted(r.entities.items()) if c.new or c.duplicate or c.quarantined}
+        if r.status == "imported" and counted:
+            for name, c in counted.items():
                 rows.append(
                     {
                         "file": r.file,

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from biolake.cli.state import OutputFormat
 
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 
@@ -43,7 +43,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.6g}" if abs(value) < 1e15 else str(value)
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
+        return value.strftime("%Y-%m-%d %H:%M") + ("Z" if value.utcoffset() == timedelta(0) else "")
     if isinstance(value, list | tuple):
         return ", ".join(_cell(v) for v in value)
     return str(value)

@@ -45,7 +45,8 @@ def stage_rows(con: duckdb.DuckDBPyConnection, ent: Entity, silver_sql: str, out
     partition = ent.partition or "NULL"
     sql = (
         f"COPY (SELECT * EXCLUDE (_problem), coalesce(_problem, {reason_sql(ent)}) AS _reason, "
-        f"CAST({partition} AS INTEGER) AS year FROM ({silver_sql})) TO {sql_string(out)} ({PARQUET})"
+        f"CAST({partition} AS INTEGER) AS year FROM ({silver_sql})) TO {sql_string(out)} "
+        "(FORMAT parquet, COMPRESSION lz4)"  # a temporary file: fast beats small
     )
     return _count(con, sql)
 
@@ -53,6 +54,12 @@ def stage_rows(con: duckdb.DuckDBPyConnection, ent: Entity, silver_sql: str, out
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchone()
     return int(row[0]) if row else 0
+
+
+def _hash_collisions(con: duckdb.DuckDBPyConnection, rows: str, key: str) -> bool:
+    """Whether two of ``rows`` share a hash of ``key`` (then they may be duplicates; else they are not)."""
+    sql = f"SELECT count(*) FROM (SELECT hash({key}) AS h FROM ({rows}) GROUP BY h HAVING count(*) > 1)"
+    return _count(con, sql) > 0
 
 
 def _existing_files(folder: Path, ent: Entity, years: list[int]) -> list[Path]:
@@ -76,7 +83,12 @@ def merge_entity(
     (``fresh``: ignore what the lake holds, as a rebuild does)."""
     work = f"read_parquet({sql_string(work_glob)}, union_by_name = true)"
     counts = EntityCounts()
-    counts.quarantined = _count(con, f"SELECT count(*) FROM {work} WHERE _reason IS NOT NULL")
+    row = con.execute(
+        f"SELECT count(*) FILTER (WHERE _reason IS NOT NULL), count(*) FILTER (WHERE _reason IS NULL), "
+        f"list(DISTINCT year) FILTER (WHERE _reason IS NULL AND year IS NOT NULL) FROM {work}"
+    ).fetchone()
+    assert row is not None
+    counts.quarantined, n_valid, years = int(row[0]), int(row[1]), list(row[2] or [])
     if counts.quarantined:
         quarantine = staging.mirror(staging.lake.quarantine / ent.name / f"{ingest_id}.parquet")
         quarantine.parent.mkdir(parents=True, exist_ok=True)
@@ -84,13 +96,11 @@ def merge_entity(
             f"COPY (SELECT * EXCLUDE (year) FROM {work} WHERE _reason IS NOT NULL) "
             f"TO {sql_string(quarantine)} ({PARQUET})"
         )
-    n_valid = _count(con, f"SELECT count(*) FROM {work} WHERE _reason IS NULL")
     if n_valid == 0:
         return counts
 
     columns = ", ".join(f'"{c}"' for c in ent.column_names)
     parts = [f"SELECT {columns}, year FROM {work} WHERE _reason IS NULL"]
-    years = [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {work} WHERE year IS NOT NULL").fetchall()]
     existing = [] if fresh else _existing_files(lake_folder, ent, years)
     n_existing = 0
     if existing:
@@ -105,14 +115,17 @@ def merge_entity(
     order = "ASC" if ent.keep == "first" else "DESC"
     target = staging.mirror(lake_folder)
     target.mkdir(parents=True, exist_ok=True)
-    buckets = max(1, -(-(n_valid + n_existing) // BUCKET_ROWS))
+    if not existing and not _hash_collisions(con, parts[-1], key):
+        buckets = 1  # nothing to deduplicate: every key is distinct and the partitions are new
+        union = parts[-1]
+        dedupe = ""
+    else:
+        buckets = max(1, -(-(n_valid + n_existing) // BUCKET_ROWS))
+        dedupe = f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _ingested_at {order}) = 1"
     written = 0
     for b in range(buckets):
         where = f"WHERE hash({key}) % {buckets} = {b}" if buckets > 1 else ""
-        merged = (
-            f"SELECT * FROM ({union}) {where} "
-            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _ingested_at {order}) = 1"
-        )
+        merged = f"SELECT * FROM ({union}) {where} {dedupe}"
         name = f"part-{ingest_id}-{b:03d}"
         if ent.partition:
             options = f"{PARQUET}, PARTITION_BY (year), FILENAME_PATTERN '{name}-{{i}}', OVERWRITE_OR_IGNORE"

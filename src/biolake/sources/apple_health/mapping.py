@@ -158,7 +158,9 @@ ROUTED = f"""
         m.target_unit, m.label, c.factor, c.shift, TRY_CAST(r.value AS DOUBLE) AS num
     FROM (
         SELECT *, regexp_replace(type, '^HK(Quantity|Category)TypeIdentifier', '') AS short,
-            starts_with(type, 'HKCategoryTypeIdentifier') AS is_category
+            starts_with(type, 'HKCategoryTypeIdentifier') AS is_category,
+            {utc("startDate")} AS start_utc, {utc("endDate")} AS end_utc,
+            {local("startDate")} AS start_local, {local("endDate")} AS end_local
         FROM {{bronze}}
     ) AS r
     LEFT JOIN {METRIC_TABLE} AS m USING (short)
@@ -172,9 +174,7 @@ def _quantity_sql(route: str) -> str:
         CASE WHEN is_category THEN NULL WHEN target_unit IS NULL THEN num ELSE num * factor + shift END AS value,
         CASE WHEN is_category THEN NULL ELSE coalesce(label, unit) END AS unit,
         CASE WHEN is_category THEN regexp_replace(value, '^HKCategoryValue(' || short || ')?', '') END AS category,
-        {utc("startDate")} AS start_utc, {utc("endDate")} AS end_utc,
-        {local("startDate")} AS start_local, {local("endDate")} AS end_local,
-        CAST({local("startDate")} AS DATE) AS local_date,
+        start_utc, end_utc, start_local, end_local, CAST(start_local AS DATE) AS local_date,
         sourceName AS source_name, sourceVersion AS source_version, {DEVICE} AS device, type AS source_type,
         CASE
             WHEN NOT is_category AND num IS NULL THEN 'value is not a number: ' || coalesce(value, '(missing)')
@@ -235,7 +235,7 @@ GLUCOSE_SQL = f"""
 _NUTRIENTS = [m[0] for m in METRICS.values() if m[1] == "nutrition"]
 NUTRITION_SQL = f"""
     WITH d AS (
-        SELECT record_id, sourceName, startDate, metric, num * factor + shift AS amount
+        SELECT record_id, sourceName, start_utc, start_local, metric, num * factor + shift AS amount
         FROM ({ROUTED}) WHERE route = 'nutrition'
     ),
     meta AS (
@@ -246,12 +246,11 @@ NUTRITION_SQL = f"""
         GROUP BY record_id
     )
     SELECT getvariable('subject') AS subject_id,
-        {utc("startDate")} AS ts_utc, {local("startDate")} AS local_ts,
-        CAST({local("startDate")} AS DATE) AS local_date, meal, food,
+        start_utc AS ts_utc, start_local AS local_ts, CAST(start_local AS DATE) AS local_date, meal, food,
         {", ".join(f"sum(amount) FILTER (WHERE metric = '{n}') AS {n}" for n in _NUTRIENTS)},
         sourceName AS source_name
     FROM d LEFT JOIN meta USING (record_id)
-    GROUP BY sourceName, startDate, meal, food
+    GROUP BY sourceName, start_utc, start_local, meal, food
 """
 
 WORKOUT_ACTIVITY = {

@@ -29,8 +29,8 @@ TOP_LEVEL = (
 )
 # XML 1.0 forbids these control characters; real exports contain them (e.g. \x0b in values).
 CONTROL_CHARS = bytes(c for c in range(32) if c not in (9, 10, 13))
-CONTROL_RE = re.compile(b"[" + re.escape(CONTROL_CHARS) + b"]")
 PROLOGUE_LIMIT = 4 * 1024 * 1024
+READ_BYTES = 1024 * 1024
 VERSION_RE = re.compile(rb"HealthKit Export Version:\s*(\d+)")
 LOCALE_RE = re.compile(rb'locale="([^"]*)"')
 
@@ -171,7 +171,7 @@ class Splitter:
     _offset: int = 0
 
     def _read(self) -> bytes:
-        block = self.stream.read(self.chunk_size)
+        block = self.stream.read(min(self.chunk_size, READ_BYTES))
         self.bytes_read += len(block)
         return block
 
@@ -208,23 +208,27 @@ class Splitter:
         return chunk
 
     def __iter__(self) -> Iterator[Chunk]:
-        buf = self._start()
+        blocks = [self._start()]
+        held = len(blocks[0])
         while True:
             block = self._read()
-            buf += block
             if not block:
+                buf = b"".join(blocks)
                 end = buf.rfind(b"</HealthData>")
                 if end < 0:
-                    raise ChunkError(
-                        self._line + buf.count(b"\n"), "the file is truncated: it ends before </HealthData>"
-                    )
+                    line = self._line + buf.count(b"\n")
+                    raise ChunkError(line, "the file is truncated: it ends before </HealthData>")
                 yield self._emit(buf[:end])
                 return
-            if len(buf) >= self.chunk_size:
+            blocks.append(block)
+            held += len(block)
+            if held >= self.chunk_size:
+                buf = b"".join(blocks)
                 cut = _cut_point(buf)
                 if cut > 0:
                     yield self._emit(buf[:cut])
                     buf = buf[cut:]
+                blocks, held = [buf], len(buf)
 
 
 def _cut_point(buf: bytes) -> int:
@@ -353,9 +357,7 @@ def parse_chunk(chunk: Chunk) -> dict[str, pa.Table]:
             stack.pop()
             parser.EndElementHandler = None
 
-    data = chunk.data
-    if CONTROL_RE.search(data):
-        data = data.translate(None, CONTROL_CHARS)
+    data = chunk.data.translate(None, CONTROL_CHARS)  # 5 ms per 8 MB: cheaper than searching first
     parser.StartElementHandler = start
     view = memoryview(data)
     try:
