@@ -38,6 +38,8 @@ class RowsColumn(ProgressColumn):
 def _summary_rows(results: list[FileResult]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for r in results:
+        if r.status == "failed":
+            continue  # already reported on stderr, one line each
         counted = {k: c for k, c in sorted(r.entities.items()) if c.new or c.duplicate or c.quarantined}
         if r.status == "imported" and counted:
             for name, c in counted.items():
@@ -114,8 +116,8 @@ def ingest(
 
     if st.format is OutputFormat.json:
         emit([r.to_dict() for r in results], st.format)
-    elif not st.quiet:
-        emit(_summary_rows(results), st.format, title="ingest summary")
+    elif not st.quiet and (rows := _summary_rows(results)):
+        emit(rows, st.format, title="ingest summary")
     if any(r.status == "failed" for r in results):
         raise typer.Exit(1)
 

@@ -7,6 +7,7 @@ every staged file and a log entry. A failure anywhere before the commit leaves t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -141,79 +142,122 @@ def _ingest_one(
     ingest_id = f"{started:%Y%m%dT%H%M%S%f}Z-{uuid.uuid4().hex[:8]}"
     result = FileResult(item.display, "failed")
     staging = Staging(paths, ingest_id)
+
+    def lap(what: str) -> None:
+        log.debug("%s: %s at %.2f s", item.display, what, time.perf_counter() - clock)
+
+    finish_copy: Callable[[], Path] | None = None
     try:
-        staged, result.sha256, result.size_bytes = staging.copy_in(item.open)
-        log.debug("%s: copied and hashed in %.2f s", item.display, time.perf_counter() - clock)
-        prior = already_imported(read_entries(paths), result.sha256, settings.subject)
-        if prior is not None:
-            result.status, result.source = "skipped", prior.source
+        acquired = _acquire(paths, settings, item, staging, result)
+        if acquired is None:
             return result
-        with staged.open("rb") as fh:
-            head = fh.read(SNIFF_BYTES)
-        src = forced or item.source_hint or detect(head, item.name, item.display)
+        read_path, finish_copy = acquired
+        total = read_path.stat().st_size
+        with read_path.open("rb") as fh:
+            src = forced or item.source_hint or detect(fh.read(SNIFF_BYTES), item.name, item.display)
         result.source = src.name
         ctx = ParseContext(settings.subject, settings.timezone, settings.units, item.display)
 
-        def progress(done: int, total: int | None, rows: int) -> None:
+        def progress(done: int, size: int | None, rows: int) -> None:
             if on_progress:
-                on_progress(item.display, done, total or result.size_bytes, rows)
+                on_progress(item.display, done, size or total, rows)
 
         sink = StagingSink(staging, src.name, ingest_id, progress)
-        with staged.open("rb") as fh:
+        with read_path.open("rb") as fh:
             src.parse(fh, ctx, sink)
         result.rows_bronze = sum(sink.counts.values())
-        log.debug(
-            "%s: parsed %d bronze rows at %.2f s",
-            item.display,
-            result.rows_bronze,
-            time.perf_counter() - clock,
-        )
+        lap(f"parsed {result.rows_bronze} bronze rows")
         if result.rows_bronze == 0:
             raise ParseError(item.display, f"no records found in this {src.name} file")
-
-        def bronze(name: str) -> str | None:
-            folder = sink.folder(name)
-            return str(folder / f"{ingest_id}-*.parquet") if any(folder.glob(f"{ingest_id}-*")) else None
-
-        con = catalog.memory_connection(temp_dir=staging.tmp)
-        try:
-            set_context(con, ctx)
-            lineage = lineage_literals(src.name, result.sha256, started.isoformat())
-            staged_entities = _stage_silver(con, src, bronze, sink.counts, lineage, staging, ingest_id)
-            log.debug("%s: mapped to silver at %.2f s", item.display, time.perf_counter() - clock)
-            for name in staged_entities:
-                t_merge = time.perf_counter()
-                result.entities[name] = merge_entity(
-                    con,
-                    entity(name),
-                    str(staging.work / name / "*.parquet"),
-                    paths.silver_entity(name),
-                    staging,
-                    ingest_id,
-                )
-                log.debug("merged %s in %.2f s", name, time.perf_counter() - t_merge)
-        except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
-            raise ParseError(item.display, f"cannot convert to silver: {str(exc).splitlines()[0]}") from exc
-        finally:
-            con.close()
-        log.debug("%s: merged at %.2f s", item.display, time.perf_counter() - clock)
-        stored = paths.files / result.sha256
+        staged = finish_copy()
+        lineage = lineage_literals(src.name, result.sha256 or "", started.isoformat())
+        result.entities = _to_silver(paths, staging, src, sink, ctx, lineage, ingest_id)
+        lap("merged into silver")
+        stored = paths.files / (result.sha256 or "")
         if not stored.exists():
             staging.mirror(stored).parent.mkdir(parents=True, exist_ok=True)
             staged.rename(staging.mirror(stored))
         result.seconds = time.perf_counter() - clock
         write_entry(staging.mirror(entry_path(paths, ingest_id)), _log_entry(result, ingest_id, ctx, started))
-        log.debug("%s: staged everything at %.2f s", item.display, time.perf_counter() - clock)
         staging.commit()
-        log.debug("%s: committed at %.2f s", item.display, time.perf_counter() - clock)
+        lap("committed")
         result.status = "imported"
     except BiolakeError as exc:
         result.error = str(exc) if isinstance(exc, FileError) else f"{item.display}: {exc}"
         log.debug("import of %s failed", item.display, exc_info=True)
     finally:
+        if finish_copy is not None and result.status != "imported":
+            with contextlib.suppress(BiolakeError, OSError):
+                finish_copy()  # let a background copy end before its folder is removed
         staging.discard()
         result.seconds = time.perf_counter() - clock
     return result
+
+
+def _acquire(
+    paths: LakePaths, settings: Settings, item: Input, staging: Staging, result: FileResult
+) -> tuple[Path, Callable[[], Path]] | None:
+    """Copy the input into staging while hashing it; None if these bytes were imported already.
+
+    Returns the file to parse and a function giving the staged copy once it is complete. A regular file
+    whose size no earlier import had cannot be a re-import, so it is parsed in place while the copy runs
+    in the background (and refused if it changes meanwhile); anything else is copied first."""
+    entries = read_entries(paths)
+    path = item.path
+    if path is not None and all(e.size_bytes != path.stat().st_size for e in entries):
+        before = path.stat()
+        wait = staging.copy_in_background(item.open)
+
+        def finish() -> Path:
+            staged, result.sha256, result.size_bytes = wait()
+            after = path.stat()
+            if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+                raise FileError(item.display, "the file changed while it was being imported; try again")
+            return staged
+
+        return path, finish
+    staged, result.sha256, result.size_bytes = staging.copy_in(item.open)
+    prior = already_imported(entries, result.sha256, settings.subject)
+    if prior is not None:
+        result.status, result.source = "skipped", prior.source
+        return None
+    return staged, lambda: staged
+
+
+def _to_silver(
+    paths: LakePaths,
+    staging: Staging,
+    src: Source,
+    sink: StagingSink,
+    ctx: ParseContext,
+    lineage: dict[str, str],
+    ingest_id: str,
+) -> dict[str, EntityCounts]:
+    """Map this file's bronze tables to silver, quarantine bad rows and merge the rest."""
+
+    def bronze(name: str) -> str | None:
+        folder = sink.folder(name)
+        return str(folder / f"{ingest_id}-*.parquet") if any(folder.glob(f"{ingest_id}-*")) else None
+
+    con = catalog.memory_connection(temp_dir=staging.tmp)
+    try:
+        set_context(con, ctx)
+        names = _stage_silver(con, src, bronze, sink.counts, lineage, staging, ingest_id)
+        return {
+            name: merge_entity(
+                con,
+                entity(name),
+                str(staging.work / name / "*.parquet"),
+                paths.silver_entity(name),
+                staging,
+                ingest_id,
+            )
+            for name in names
+        }
+    except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
+        raise ParseError(ctx.display_name, f"cannot convert to silver: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.close()
 
 
 def _stage_silver(
@@ -238,17 +282,7 @@ def _stage_silver(
             return f"read_parquet({sql_string(glob)}, union_by_name = true)"
 
         sql = silver_relation(con, mapping, relation, lineage)
-        clock = time.perf_counter()
-        rows = stage_rows(
-            con, entity(mapping.silver), sql, staging.work / mapping.silver / f"{tag}-{i:02d}.parquet"
-        )
-        log.debug(
-            "mapped %s → %s: %d rows in %.2f s",
-            mapping.bronze,
-            mapping.silver,
-            rows,
-            time.perf_counter() - clock,
-        )
+        stage_rows(con, entity(mapping.silver), sql, staging.work / mapping.silver / f"{tag}-{i:02d}.parquet")
         if mapping.silver not in staged:
             staged.append(mapping.silver)
     return staged

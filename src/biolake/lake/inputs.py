@@ -22,6 +22,7 @@ class Input:
     name: str  # base name, a hint for sniffing only
     open: Callable[[], IO[bytes]]
     source_hint: Source | None = None  # a source that claims the whole zip
+    path: Path | None = None  # the file itself, when the input is a whole regular file
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _zip_inputs(path: Path) -> Iterator[Input | BadInput]:
         return
     claimant = _zip_claimant(names)
     if claimant is not None:
-        yield Input(display, path.name, lambda: path.open("rb"), source_hint=claimant)
+        yield Input(display, path.name, lambda: path.open("rb"), source_hint=claimant, path=path)
         return
     members: list[Input] = []
     for name in names:
@@ -115,4 +116,4 @@ def _file_inputs(path: Path) -> Iterator[Input | BadInput]:
     if zipped:
         yield from _zip_inputs(path)
     else:
-        yield Input(str(path), path.name, lambda: path.open("rb"))
+        yield Input(str(path), path.name, lambda: path.open("rb"), path=path)

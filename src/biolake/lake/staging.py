@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -47,6 +48,29 @@ class Staging:
                 dst.write(block)
                 size += len(block)
         return staged, digest.hexdigest(), size
+
+    def copy_in_background(self, opener: Callable[[], IO[bytes]]) -> Callable[[], tuple[Path, str, int]]:
+        """Start :meth:`copy_in` in a thread (hashing and file writes release the GIL); return a function
+        that waits for it and returns its result or raises its error."""
+        outcome: list[tuple[Path, str, int] | BaseException] = []
+
+        def work() -> None:
+            try:
+                outcome.append(self.copy_in(opener))
+            except BaseException as exc:  # handed to the waiting thread
+                outcome.append(exc)
+
+        thread = threading.Thread(target=work, name="biolake-copy", daemon=True)
+        thread.start()
+
+        def wait() -> tuple[Path, str, int]:
+            thread.join()
+            result = outcome[0]
+            if isinstance(result, BaseException):
+                raise result
+            return result
+
+        return wait
 
     def commit(self) -> None:
         """Move every staged file into the lake, then delete the files it supersedes."""
