@@ -94,8 +94,13 @@ def _entry(mb: float, ours: tuple[float, float] | None, peer: tuple[float, float
     entry: dict[str, Any] = {"file_mb": mb}
     for tool, value in (("biolake", ours), (bench.PEER, peer)):
         if value is not None:
-            entry[tool] = {"wall_s": value[0], "peak_rss_tree_mb": value[1], "peak_rss_single_mb": value[1],
-                           "mb_per_s": mb / value[0], "rows_per_s": int(2150 * mb / value[0])}
+            entry[tool] = {
+                "wall_s": value[0],
+                "peak_rss_tree_mb": value[1],
+                "peak_rss_single_mb": value[1],
+                "mb_per_s": mb / value[0],
+                "rows_per_s": int(2150 * mb / value[0]),
+            }
     return entry
 
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from biolake.cli.state import OutputFormat
 
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
 
 
 def plain(value: Any) -> Any:

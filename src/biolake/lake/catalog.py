@@ -8,6 +8,7 @@ was moved or copied still reads correctly.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import duckdb
@@ -25,13 +26,20 @@ def sql_string(value: Path | str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def glob_literal(folder: Path, pattern: str) -> str:
+    """A SQL string of ``pattern`` under ``folder``, with glob characters in the folder's own path
+    escaped as bracket classes (a lake may live in ``health [2024]/``)."""
+    escaped = re.sub(r"[\[*?]", lambda m: f"[{m.group(0)}]", str(folder))
+    return sql_string(f"{escaped}/{pattern}")
+
+
 def _has_parquet(folder: Path) -> bool:
     return folder.is_dir() and next(folder.rglob("*.parquet"), None) is not None
 
 
 def parquet_glob(folder: Path) -> str:
     """``read_parquet`` over every Parquet file under ``folder`` (Hive partitions become columns)."""
-    pattern = sql_string(folder / "**" / "*.parquet")
+    pattern = glob_literal(folder, "**/*.parquet")
     return f"read_parquet({pattern}, hive_partitioning = true, union_by_name = true)"
 
 
@@ -56,7 +64,7 @@ def view_definitions(paths: LakePaths) -> dict[str, str]:
 
 
 def memory_connection(
-    threads: int = 2, memory_limit: str = "256MB", temp_dir: Path | None = None
+    threads: int = 2, memory_limit: str = "192MB", temp_dir: Path | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for staging work: UTC session, bounded memory, spills to ``temp_dir``."""
     config: dict[str, str | bool | int | float | list[str]] = {
@@ -95,7 +103,12 @@ def refresh_catalog(paths: LakePaths) -> None:
 
 def open_catalog(paths: LakePaths) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the catalog with temporary views over this lake's current files."""
-    con = duckdb.connect(str(paths.catalog), read_only=True) if paths.catalog.is_file() else duckdb.connect()
+    try:
+        catalog = str(paths.catalog)
+        con = duckdb.connect(catalog, read_only=True) if paths.catalog.is_file() else duckdb.connect()
+    except duckdb.IOException as exc:  # another process holds the catalog: the views below suffice
+        log.debug("catalog busy (%s); reading the lake's files directly", exc)
+        con = duckdb.connect()
     for statement in SESSION_SETTINGS:
         con.execute(statement)
     for name, sql in view_definitions(paths).items():

@@ -24,7 +24,7 @@ from biolake import __version__
 from biolake.config import Settings, render_config
 from biolake.errors import BiolakeError, FileError, LakeError, ParseError
 from biolake.lake import catalog
-from biolake.lake.catalog import sql_string
+from biolake.lake.catalog import glob_literal
 from biolake.lake.ingestlog import LogEntry, already_imported, entry_path, read_entries, write_entry
 from biolake.lake.inputs import BadInput, Input, expand
 from biolake.lake.lock import lake_lock
@@ -97,9 +97,10 @@ def ensure_lake(settings: Settings) -> LakePaths:
     try:
         for folder in paths.layout():
             folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=paths.staging, prefix="write-probe-")
-        os.close(fd)
-        Path(probe).unlink()
+        for folder in (paths.root, paths.staging):
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-probe-")
+            os.close(fd)
+            Path(probe).unlink()
     except OSError as exc:
         raise LakeError(f"lake directory {paths.root} is not writable ({exc.strerror})") from None
     if created:
@@ -237,7 +238,7 @@ def _to_silver(
 
     def bronze(name: str) -> str | None:
         folder = sink.folder(name)
-        return str(folder / f"{ingest_id}-*.parquet") if any(folder.glob(f"{ingest_id}-*")) else None
+        return glob_literal(folder, f"{ingest_id}-*.parquet") if any(folder.glob(f"{ingest_id}-*")) else None
 
     con = catalog.memory_connection(temp_dir=staging.tmp)
     try:
@@ -247,7 +248,7 @@ def _to_silver(
             name: merge_entity(
                 con,
                 entity(name),
-                str(staging.work / name / "*.parquet"),
+                glob_literal(staging.work / name, "*.parquet"),
                 paths.silver_entity(name),
                 staging,
                 ingest_id,
@@ -279,7 +280,7 @@ def _stage_silver(
             glob = bronze(name)
             if glob is None:
                 raise ParseError(tag, f"bronze table {name} is missing")
-            return f"read_parquet({sql_string(glob)}, union_by_name = true)"
+            return f"read_parquet({glob}, union_by_name = true)"
 
         sql = silver_relation(con, mapping, relation, lineage)
         stage_rows(con, entity(mapping.silver), sql, staging.work / mapping.silver / f"{tag}-{i:02d}.parquet")
@@ -327,7 +328,7 @@ def rebuild(settings: Settings) -> dict[str, EntityCounts]:
                     def bronze(name: str, src: Source = src, entry: LogEntry = entry) -> str | None:
                         folder = paths.bronze_entity(src.name, name)
                         pattern = f"{entry.ingest_id}-*.parquet"
-                        return str(folder / pattern) if any(folder.glob(pattern)) else None
+                        return glob_literal(folder, pattern) if any(folder.glob(pattern)) else None
 
                     counts = {n: 1 for n in {m.bronze for m in src.silver} if bronze(n)}
                     lineage = lineage_literals(src.name, entry.sha256, entry.started_at.isoformat())
@@ -338,7 +339,7 @@ def rebuild(settings: Settings) -> dict[str, EntityCounts]:
                     name: merge_entity(
                         con,
                         entity(name),
-                        str(staging.work / name / "*.parquet"),
+                        glob_literal(staging.work / name, "*.parquet"),
                         paths.silver_entity(name),
                         staging,
                         rebuild_id,

@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from biolake.errors import FileError
+from biolake.lake.paths import CATALOG_NAME
 from biolake.sources.base import SNIFF_BYTES, Source, all_sources
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -92,13 +93,33 @@ def is_zip(path: Path) -> bool:
         return fh.read(4) == ZIP_MAGIC
 
 
+def is_lake(folder: Path) -> bool:
+    """Whether ``folder`` is a biolake lake (its files are never inputs)."""
+    return (folder / CATALOG_NAME).is_file() or (folder / "bronze" / "files").is_dir()
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Files under ``folder``, sorted, skipping hidden entries and any lake inside it."""
+    found: list[Path] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.name == "__MACOSX":
+            continue
+        if entry.is_dir():
+            if not is_lake(entry):
+                found.extend(_walk(entry))
+        elif entry.is_file():
+            found.append(entry)
+    return found
+
+
 def expand(paths: list[Path]) -> list[Input | BadInput]:
-    """Every input under ``paths``: folders recursively (hidden files skipped), zips opened."""
+    """Every input under ``paths``: folders recursively (hidden files and lakes skipped), zips opened."""
     out: list[Input | BadInput] = []
     for path in paths:
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not _skip(str(p.relative_to(path))))
-            for file in files:
+        if path.is_dir() and is_lake(path):
+            out.append(BadInput(str(path), FileError(path, "this is a biolake lake, not an export")))
+        elif path.is_dir():
+            for file in _walk(path):
                 out.extend(_file_inputs(file))
         elif path.is_file():
             out.extend(_file_inputs(path))

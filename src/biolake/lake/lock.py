@@ -9,13 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from biolake.errors import LockTimeout
+from biolake.errors import LakeError, LockTimeout
 
 
 @contextmanager
 def lake_lock(path: Path, timeout: float) -> Iterator[None]:
     """Hold the lake lock; wait up to ``timeout`` seconds for another run, then raise LockTimeout."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise LakeError(f"cannot lock the lake at {path.parent} ({exc.strerror})") from None
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from biolake.lake.catalog import open_catalog
 from biolake.lake.paths import LakePaths
 
 ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+EXPLAIN_RE = re.compile(r"^\s*EXPLAIN\s+(ANALY[SZ]E\b)?", re.IGNORECASE)
 
 
 @dataclass
@@ -33,9 +35,14 @@ def check_read_only(sql: str) -> None:
         raise QueryError(f"cannot parse the query: {str(exc).splitlines()[0]}") from None
     if len(statements) != 1:
         raise QueryError(f"give exactly one query (got {len(statements)} statements)")
-    if statements[0].type not in ALLOWED:
-        kind = statements[0].type.name
-        raise QueryError(f"only read-only queries are allowed ({kind} is not)")
+    kind = statements[0].type
+    if kind not in ALLOWED:
+        raise QueryError(f"only read-only queries are allowed ({kind.name} is not)")
+    if kind == duckdb.StatementType.EXPLAIN:  # pybind11 enum values are not singletons: no `is`
+        match = EXPLAIN_RE.match(sql)
+        if match is None or match.group(1):
+            raise QueryError("only read-only queries are allowed (EXPLAIN ANALYZE runs what it explains)")
+        check_read_only(sql[match.end() :])
 
 
 def run_query(paths: LakePaths, sql: str) -> QueryResult:

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-LINEAGE = (("_source", "VARCHAR"), ("_file_sha256", "VARCHAR"), ("_ingested_at", "TIMESTAMPTZ"))
+# _exported_at: when the export itself was made, if the file says so (Apple Health's ExportDate); it
+# orders the copies of a fact that a newer export revises, whatever order the files were imported in.
+LINEAGE = (
+    ("_source", "VARCHAR"),
+    ("_file_sha256", "VARCHAR"),
+    ("_ingested_at", "TIMESTAMPTZ"),
+    ("_exported_at", "TIMESTAMPTZ"),
+)
 
 INSTANT = (("ts_utc", "TIMESTAMPTZ"), ("local_ts", "TIMESTAMP"), ("local_date", "DATE"))
 INTERVAL = (

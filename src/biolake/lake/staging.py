@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from biolake.lake.paths import LakePaths
+from biolake.sources.base import BRONZE_CODEC
 
 COPY_BLOCK = 4 * 1024 * 1024
 
@@ -117,7 +118,7 @@ class StagingSink:
 
     def write(self, entity: str, table: pa.Table) -> None:
         """Write a part; an empty table still records the bronze table's schema."""
-        pq.write_table(table, self.part_path(entity), compression="zstd")
+        pq.write_table(table, self.part_path(entity), compression=BRONZE_CODEC)
         self.add_rows(entity, table.num_rows)
 
     def add_rows(self, entity: str, rows: int) -> None:

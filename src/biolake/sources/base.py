@@ -27,6 +27,9 @@ SOURCE_MODULES = (
 )
 
 SNIFF_BYTES = 64 * 1024
+# Bronze Parquet codec: snappy is fast to write and read by every engine (Athena included); bronze is a
+# small fraction of the export it was parsed from, which the lake keeps whole anyway.
+BRONZE_CODEC = "snappy"
 
 
 @dataclass(frozen=True)

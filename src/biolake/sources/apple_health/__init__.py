@@ -6,6 +6,7 @@ helper processes); memory stays flat whatever the file size (a bounded number of
 
 from __future__ import annotations
 
+import gc
 import os
 import xml.etree.ElementTree as ET
 import zipfile
@@ -26,7 +27,7 @@ from biolake.sources.apple_health.reader import (
 )
 from biolake.sources.base import BronzeSink, ParseContext, SilverMapping
 
-CHUNK_BYTES = 8 * 1024 * 1024
+CHUNK_BYTES = 4 * 1024 * 1024
 
 
 def _helper_processes() -> int:
@@ -114,6 +115,8 @@ def _read_xml(stream: IO[bytes], ctx: ParseContext, sink: BronzeSink, size: int 
     for name, schema in BRONZE_SCHEMAS.items():
         if name not in filled:
             sink.write(name, schema.empty_table())
+    gc.collect()  # hand the parse's memory back before the lake's DuckDB work starts
+    pa.default_memory_pool().release_unused()
 
 
 SOURCE = AppleHealth()

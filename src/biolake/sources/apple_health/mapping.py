@@ -369,15 +369,22 @@ PROFILE_SQL = f"""
     FROM {{bronze}}
 """
 
+
+def _mapping(bronze: str, silver: str, sql: str) -> SilverMapping:
+    """A mapping whose rows also carry the export's date (``ExportDate``) as ``_exported_at``."""
+    exported = f"(SELECT max({utc('export_date')}) FROM {{bronze:me}})"
+    return SilverMapping(bronze, silver, f"SELECT *, {exported} AS _exported_at FROM ({sql})")
+
+
 MAPPINGS: tuple[SilverMapping, ...] = (
-    SilverMapping("records", "measurements", _quantity_sql("measurement")),
-    SilverMapping("records", "body_measurements", _quantity_sql("body")),
-    SilverMapping("records", "sleep_stages", SLEEP_SQL),
-    SilverMapping("records", "glucose_readings", GLUCOSE_SQL),
-    SilverMapping("records", "nutrition_entries", NUTRITION_SQL),
-    SilverMapping("workouts", "workouts", WORKOUTS_SQL),
-    SilverMapping("activity_summaries", "activity_daily", ACTIVITY_SQL),
-    SilverMapping("gpx_points", "workout_routes", GPX_SQL),
-    SilverMapping("workout_route_points", "workout_routes", INLINE_ROUTE_SQL),
-    SilverMapping("me", "subject_profile", PROFILE_SQL),
+    _mapping("records", "measurements", _quantity_sql("measurement")),
+    _mapping("records", "body_measurements", _quantity_sql("body")),
+    _mapping("records", "sleep_stages", SLEEP_SQL),
+    _mapping("records", "glucose_readings", GLUCOSE_SQL),
+    _mapping("records", "nutrition_entries", NUTRITION_SQL),
+    _mapping("workouts", "workouts", WORKOUTS_SQL),
+    _mapping("activity_summaries", "activity_daily", ACTIVITY_SQL),
+    _mapping("gpx_points", "workout_routes", GPX_SQL),
+    _mapping("workout_route_points", "workout_routes", INLINE_ROUTE_SQL),
+    _mapping("me", "subject_profile", PROFILE_SQL),
 )

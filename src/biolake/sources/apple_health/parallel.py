@@ -24,7 +24,10 @@ QUEUE_DEPTH = 2
 
 
 class Worker:
-    """One parsing subprocess and the number of requests it has not answered yet."""
+    """One parsing subprocess and the number of requests it has not answered yet.
+
+    Answers are read with ``os.read`` and split into lines here: a buffered ``readline`` could pull two
+    answers into Python's buffer, after which ``select`` would never report the second one."""
 
     def __init__(self) -> None:
         package_root = str(Path(__file__).resolve().parents[3])
@@ -34,26 +37,27 @@ class Worker:
             [sys.executable, "-m", "biolake.sources.apple_health.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
+            bufsize=0,
             env=env,
         )
+        assert self.proc.stdout is not None
+        self.fd = self.proc.stdout.fileno()
         self.pending = 0
+        self._partial = b""
 
     def send(self, request: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(request) + "\n")
-        self.proc.stdin.flush()
+        self.proc.stdin.write(json.dumps(request).encode() + b"\n")
         self.pending += 1
 
-    def receive(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
+    def receive(self) -> list[dict[str, Any]]:
+        """The answers that have arrived (call when the pipe is readable; blocks until some bytes do)."""
+        data = os.read(self.fd, 1 << 16)
+        if not data:
             raise ChunkError(0, f"a parsing worker stopped unexpectedly (exit code {self.proc.poll()})")
-        self.pending -= 1
-        answer: dict[str, Any] = json.loads(line)
-        return answer
+        *lines, self._partial = (self._partial + data).split(b"\n")
+        self.pending -= len(lines)
+        return [json.loads(line) for line in lines]
 
     def close(self) -> None:
         if self.proc.stdin:
@@ -95,7 +99,8 @@ def read_parallel(
             if not ready:
                 return
             for key, _ in ready:
-                absorb(key.data.receive())
+                for answer in key.data.receive():
+                    absorb(answer)
             on_progress()
 
     try:
@@ -142,8 +147,18 @@ def _request(
 
 
 def regular_file(stream: IO[bytes]) -> Path | None:
-    """The path of ``stream`` if it is a regular file read from its start, else None."""
+    """The path of ``stream`` if it is an open regular file (not, say, a zip member that merely has a
+    name): its descriptor and the path must be the same file."""
     name = getattr(stream, "name", None)
-    if isinstance(name, str) and Path(name).is_file():
-        return Path(name)
-    return None
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
+    if not isinstance(name, str):
+        return None
+    path = Path(name).absolute()
+    try:
+        opened, named = os.fstat(fd), path.stat()
+    except OSError:
+        return None
+    return path if (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino) else None

@@ -18,6 +18,8 @@ from xml.parsers import expat as pyexpat
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from biolake.sources.base import BRONZE_CODEC
+
 TOP_LEVEL = (
     b"Record",
     b"Workout",
@@ -378,6 +380,6 @@ def parse_chunk_to_parquet(chunk: Chunk, targets: dict[str, Path]) -> dict[str, 
     counts: dict[str, int] = {}
     for name, table in parse_chunk(chunk).items():
         if table.num_rows:
-            pq.write_table(table, targets[name], compression="zstd")
+            pq.write_table(table, targets[name], compression=BRONZE_CODEC)
             counts[name] = table.num_rows
     return counts
