@@ -327,9 +327,8 @@ def format_table(sizes: list[dict[str, Any]]) -> str:
         speed, memory = ratios(e)
         if speed is not None:
             notes.append(
-                f"{e['file_mb']:.1f} MB: biolake is {speed:.1f}x faster than {PEER} "
-                f"(peer time / biolake time) and uses {memory:.2f}x less memory "
-                f"(peer peak tree RSS / biolake's)"
+                f"{e['file_mb']:.1f} MB: speed ratio {speed:.1f} (peer time / biolake time), "
+                f"memory ratio {memory:.2f} (peer peak tree RSS / biolake's)"
             )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = [

@@ -237,24 +237,13 @@ def _to_silver(
     """Map this file's bronze tables to silver, quarantine bad rows and merge the rest."""
 
     def bronze(name: str) -> str | None:
-        folder = sink.folder(name)
-        return glob_literal(folder, f"{ingest_id}-*.parquet") if any(folder.glob(f"{ingest_id}-*")) else None
+        return _bronze_parts(sink.folder(name), ingest_id)
 
     con = catalog.memory_connection(temp_dir=staging.tmp)
     try:
         set_context(con, ctx)
         names = _stage_silver(con, src, bronze, sink.counts, lineage, staging, ingest_id)
-        return {
-            name: merge_entity(
-                con,
-                entity(name),
-                glob_literal(staging.work / name, "*.parquet"),
-                paths.silver_entity(name),
-                staging,
-                ingest_id,
-            )
-            for name in names
-        }
+        return _merge_all(con, paths, staging, names, ingest_id)
     except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
         raise ParseError(ctx.display_name, f"cannot convert to silver: {str(exc).splitlines()[0]}") from exc
     finally:
@@ -319,34 +308,11 @@ def rebuild(settings: Settings) -> dict[str, EntityCounts]:
         staging = Staging(paths, rebuild_id)
         try:
             con = catalog.memory_connection(temp_dir=staging.tmp)
-            names: list[str] = []
             try:
+                names: dict[str, None] = {}  # entities staged, in first-seen order
                 for entry in read_entries(paths):
-                    src = get_source(entry.source)
-                    set_context(con, ParseContext(entry.subject_id, entry.timezone, entry.units, entry.file))
-
-                    def bronze(name: str, src: Source = src, entry: LogEntry = entry) -> str | None:
-                        folder = paths.bronze_entity(src.name, name)
-                        pattern = f"{entry.ingest_id}-*.parquet"
-                        return glob_literal(folder, pattern) if any(folder.glob(pattern)) else None
-
-                    counts = {n: 1 for n in {m.bronze for m in src.silver} if bronze(n)}
-                    lineage = lineage_literals(src.name, entry.sha256, entry.started_at.isoformat())
-                    for name in _stage_silver(con, src, bronze, counts, lineage, staging, entry.ingest_id):
-                        if name not in names:
-                            names.append(name)
-                totals = {
-                    name: merge_entity(
-                        con,
-                        entity(name),
-                        glob_literal(staging.work / name, "*.parquet"),
-                        paths.silver_entity(name),
-                        staging,
-                        rebuild_id,
-                        fresh=True,
-                    )
-                    for name in names
-                }
+                    names.update(dict.fromkeys(_restage(con, paths, staging, entry)))
+                totals = _merge_all(con, paths, staging, list(names), rebuild_id, fresh=True)
             finally:
                 con.close()
             staging.replaced = [
@@ -357,3 +323,47 @@ def rebuild(settings: Settings) -> dict[str, EntityCounts]:
             staging.discard()
     catalog.refresh_catalog(paths)
     return totals
+
+
+def _restage(
+    con: duckdb.DuckDBPyConnection, paths: LakePaths, staging: Staging, entry: LogEntry
+) -> list[str]:
+    """Stage the silver rows of one logged import again, from its bronze parts, as it was imported."""
+    src = get_source(entry.source)
+    set_context(con, ParseContext(entry.subject_id, entry.timezone, entry.units, entry.file))
+
+    def bronze(name: str) -> str | None:
+        return _bronze_parts(paths.bronze_entity(src.name, name), entry.ingest_id)
+
+    present = {n: 1 for n in {m.bronze for m in src.silver} if bronze(n)}
+    lineage = lineage_literals(src.name, entry.sha256, entry.started_at.isoformat())
+    return _stage_silver(con, src, bronze, present, lineage, staging, entry.ingest_id)
+
+
+def _bronze_parts(folder: Path, ingest_id: str) -> str | None:
+    """The parts one import wrote to a bronze folder (a SQL glob literal), or None if it wrote none."""
+    pattern = f"{ingest_id}-*.parquet"
+    return glob_literal(folder, pattern) if any(folder.glob(pattern)) else None
+
+
+def _merge_all(
+    con: duckdb.DuckDBPyConnection,
+    paths: LakePaths,
+    staging: Staging,
+    names: list[str],
+    tag: str,
+    fresh: bool = False,
+) -> dict[str, EntityCounts]:
+    """Merge every staged entity into its silver partitions (``fresh``: ignore what silver holds)."""
+    return {
+        name: merge_entity(
+            con,
+            entity(name),
+            glob_literal(staging.work / name, "*.parquet"),
+            paths.silver_entity(name),
+            staging,
+            tag,
+            fresh=fresh,
+        )
+        for name in names
+    }
