@@ -205,8 +205,8 @@ def _acquire(
     in the background (and refused if it changes meanwhile); anything else is copied first."""
     entries = read_entries(paths)
     path = item.path
-    if path is not None and all(e.size_bytes != path.stat().st_size for e in entries):
-        before = path.stat()
+    before = path.stat() if path is not None else None
+    if path is not None and before is not None and all(e.size_bytes != before.st_size for e in entries):
         wait = staging.copy_in_background(item.open)
 
         def finish() -> Path:
@@ -242,7 +242,8 @@ def _to_silver(
     con = catalog.memory_connection(temp_dir=staging.tmp)
     try:
         set_context(con, ctx)
-        names = _stage_silver(con, src, bronze, sink.counts, lineage, staging, ingest_id)
+        filled = {name for name, rows in sink.counts.items() if rows}
+        names = _stage_silver(con, src, bronze, filled, lineage, staging, ingest_id)
         return _merge_all(con, paths, staging, names, ingest_id)
     except (duckdb.ConversionException, duckdb.InvalidInputException) as exc:
         raise ParseError(ctx.display_name, f"cannot convert to silver: {str(exc).splitlines()[0]}") from exc
@@ -254,15 +255,15 @@ def _stage_silver(
     con: duckdb.DuckDBPyConnection,
     src: Source,
     bronze: Callable[[str], str | None],
-    counts: dict[str, int],
+    filled: set[str],
     lineage: dict[str, str],
     staging: Staging,
     tag: str,
 ) -> list[str]:
-    """Run each mapping whose bronze table has rows; stage its rows under ``work/<entity>/``."""
+    """Run each mapping whose bronze table is in ``filled``; stage its rows under ``work/<entity>/``."""
     staged: list[str] = []
     for i, mapping in enumerate(src.silver):
-        if not counts.get(mapping.bronze):
+        if mapping.bronze not in filled:
             continue
 
         def relation(name: str) -> str:
@@ -335,7 +336,7 @@ def _restage(
     def bronze(name: str) -> str | None:
         return _bronze_parts(paths.bronze_entity(src.name, name), entry.ingest_id)
 
-    present = {n: 1 for n in {m.bronze for m in src.silver} if bronze(n)}
+    present = {m.bronze for m in src.silver if bronze(m.bronze)}
     lineage = lineage_literals(src.name, entry.sha256, entry.started_at.isoformat())
     return _stage_silver(con, src, bronze, present, lineage, staging, entry.ingest_id)
 

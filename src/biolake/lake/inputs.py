@@ -102,7 +102,7 @@ def _walk(folder: Path) -> list[Path]:
     """Files under ``folder``, sorted, skipping hidden entries and any lake inside it."""
     found: list[Path] = []
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or entry.name == "__MACOSX":
+        if _skip(entry.name):
             continue
         if entry.is_dir():
             if not is_lake(entry):

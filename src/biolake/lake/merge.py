@@ -21,6 +21,7 @@ BUCKET_ROWS = 250_000  # rows deduplicated at once; bounds the merge's memory
 # Row groups of 32k rows: writers buffer one per partition and thread, so this bounds memory (and is
 # faster than DuckDB's default of 122,880 rows) while keeping min/max statistics useful.
 PARQUET = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 32768"
+WORK_PARQUET = "FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 32768"  # temporary files: fast beats small
 
 
 @dataclass
@@ -47,8 +48,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, ent: Entity, silver_sql: str, out
     partition = ent.partition or "NULL"
     sql = (
         f"COPY (SELECT * EXCLUDE (_problem), coalesce(_problem, {reason_sql(ent)}) AS _reason, "
-        f"CAST({partition} AS INTEGER) AS year FROM ({silver_sql})) TO {sql_string(out)} "
-        "(FORMAT parquet, COMPRESSION lz4, ROW_GROUP_SIZE 32768)"  # a temporary file: fast beats small
+        f"CAST({partition} AS INTEGER) AS year FROM ({silver_sql})) TO {sql_string(out)} ({WORK_PARQUET})"
     )
     return _count(con, sql)
 

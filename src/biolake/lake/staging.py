@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -53,25 +53,10 @@ class Staging:
     def copy_in_background(self, opener: Callable[[], IO[bytes]]) -> Callable[[], tuple[Path, str, int]]:
         """Start :meth:`copy_in` in a thread (hashing and file writes release the GIL); return a function
         that waits for it and returns its result or raises its error."""
-        outcome: list[tuple[Path, str, int] | BaseException] = []
-
-        def work() -> None:
-            try:
-                outcome.append(self.copy_in(opener))
-            except BaseException as exc:  # handed to the waiting thread
-                outcome.append(exc)
-
-        thread = threading.Thread(target=work, name="biolake-copy", daemon=True)
-        thread.start()
-
-        def wait() -> tuple[Path, str, int]:
-            thread.join()
-            result = outcome[0]
-            if isinstance(result, BaseException):
-                raise result
-            return result
-
-        return wait
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="biolake-copy")
+        future = pool.submit(self.copy_in, opener)
+        pool.shutdown(wait=False)  # no `with`: its exit would wait for the copy here
+        return future.result
 
     def commit(self) -> None:
         """Move every staged file into the lake, then delete the files it supersedes."""

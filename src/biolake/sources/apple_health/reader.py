@@ -359,7 +359,7 @@ def parse_chunk(chunk: Chunk) -> dict[str, pa.Table]:
             stack.pop()
             parser.EndElementHandler = None
 
-    data = chunk.data.translate(None, CONTROL_CHARS)  # 5 ms per 8 MB: cheaper than searching first
+    data = chunk.data.translate(None, CONTROL_CHARS)  # ~2.5 ms per 4 MB chunk: cheaper than searching first
     parser.StartElementHandler = start
     view = memoryview(data)
     try:
