@@ -364,3 +364,151 @@ def test_folder_holding_the_lake_skips_the_lake(tmp_path: Path, run_cli: RunCli)
     assert proc.returncode == 0
     statuses = {Path(r["file"]).name: r["status"] for r in json.loads(proc.stdout)}
     assert statuses == {"clarity.csv": "skipped", "export.xml": "imported"}
+
+
+# --- Peloton and MyFitnessPal --------------------------------------------------------------------
+
+FIXTURES_DIR = Path(__file__).parent / "fixtures"
+PELOTON_CSV = FIXTURES_DIR / "peloton" / "peloton_workouts_imperial_synthetic.csv"
+MFP_NUTRITION = FIXTURES_DIR / "myfitnesspal" / "Nutrition-Summary-2024-03-01-to-2024-03-02.csv"
+MFP_EXERCISE = FIXTURES_DIR / "myfitnesspal" / "Exercise-Summary-2024-03-01-to-2024-03-02.csv"
+
+
+def _edited(source: Path, d: Path, name: str, line: int, old: str, new: str) -> Path:
+    """A copy of ``source`` named ``name`` with ``old`` replaced by ``new`` on file line ``line``."""
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    assert old in lines[line - 1], (old, lines[line - 1])
+    lines[line - 1] = lines[line - 1].replace(old, new)
+    path = d / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def peloton_unknown_zone(d: Path) -> Path:
+    return _edited(PELOTON_CSV, d, "workouts.csv", 4, "(PST)", "(XYZ)")
+
+
+def peloton_non_numeric_output(d: Path) -> Path:
+    return _edited(PELOTON_CSV, d, "workouts.csv", 2, ",312,", ",lots,")
+
+
+def peloton_non_numeric_length(d: Path) -> Path:
+    return _edited(PELOTON_CSV, d, "workouts.csv", 3, ",5,Stretching", ",5 min,Stretching")
+
+
+def _semicolons(source: Path, path: Path) -> Path:
+    """``source`` re-saved with ';' between fields, as a spreadsheet in some locales does."""
+    path.write_text(source.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    return path
+
+
+def peloton_semicolons(d: Path) -> Path:
+    return _semicolons(PELOTON_CSV, d / "workouts.csv")
+
+
+def peloton_missing_column(d: Path) -> Path:
+    return _edited(PELOTON_CSV, d, "workouts.csv", 1, "Length (minutes),", "")
+
+
+def mfp_non_numeric(d: Path) -> Path:
+    return _edited(MFP_NUTRITION, d, "Nutrition-Summary-2024.csv", 3, ",650.5,", ",n/a,")
+
+
+def mfp_bad_date(d: Path) -> Path:
+    return _edited(MFP_EXERCISE, d, "Exercise-Summary-2024.csv", 5, "2024-03-02", "02/03/2024")
+
+
+def mfp_semicolons(d: Path) -> Path:
+    return _semicolons(MFP_NUTRITION, d / "Nutrition-Summary-2024.csv")
+
+
+def mfp_zip_with_a_bad_summary(d: Path) -> Path:
+    bad = mfp_non_numeric(d)
+    path = d / "File-Export-2024.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.write(bad, f"File-Export-2024/{bad.name}")
+    bad.unlink()
+    return path
+
+
+FITNESS_CASES = {
+    "peloton_unknown_time_zone": Case(peloton_unknown_zone, ("'XYZ'", "line 4", "time-zone abbreviation")),
+    "peloton_non_numeric_output": Case(peloton_non_numeric_output, ("Total Output 'lots'", "line 2")),
+    "peloton_non_numeric_length": Case(peloton_non_numeric_length, ("'5 min'", "line 3", "not a number")),
+    "peloton_semicolon_delimiter": Case(peloton_semicolons, ("separated by ';'",)),
+    "peloton_missing_column": Case(peloton_missing_column, ("missing required column", "Length (minutes)")),
+    "mfp_non_numeric_calories": Case(mfp_non_numeric, ("Calories 'n/a'", "line 3", "not a number")),
+    "mfp_bad_date": Case(mfp_bad_date, ("'02/03/2024'", "line 5", "YYYY-MM-DD")),
+    "mfp_semicolon_delimiter": Case(mfp_semicolons, ("separated by ';'",)),
+    "mfp_zip_member_non_numeric": Case(mfp_zip_with_a_bad_summary, ("!File-Export-2024/", "'n/a'", "line 3")),
+}
+
+
+@pytest.mark.parametrize("case", list(FITNESS_CASES), ids=list(FITNESS_CASES))
+def test_bad_peloton_or_myfitnesspal_file_is_rejected_and_lake_unchanged(
+    case: str, seeded: Path, tmp_path: Path, run_cli: RunCli
+) -> None:
+    bad_dir = tmp_path / "in"
+    bad_dir.mkdir()
+    bad = FITNESS_CASES[case].build(bad_dir)
+    before = snapshot(seeded)
+    proc = run_cli("ingest", bad)
+    _check_rejected(proc, bad.name, FITNESS_CASES[case].words)
+    assert snapshot(seeded) == before
+
+
+# --- Oura ----------------------------------------------------------------------------------------
+
+
+def oura_invalid_json(d: Path) -> Path:
+    path = d / "daily_sleep.json"
+    path.write_text('{"data": [{"id": "a", "day": "2024-03-01", "contributors": {', encoding="utf-8")
+    return path
+
+
+def oura_unknown_record(d: Path) -> Path:
+    path = d / "page.json"
+    path.write_text(
+        '{"data": [{"id": "t", "day": "2024-03-01", "contributors": {"x": 1}}], "next_token": null}'
+    )
+    return path
+
+
+def oura_csv_missing_column(d: Path) -> Path:
+    path = d / "sleepmodel.csv"
+    path.write_text("id;day;bedtime_start;type\nx;2024-03-02;2024-03-01T23:00:00+01:00;long_sleep\n")
+    return path
+
+
+def oura_csv_wrong_delimiter(d: Path) -> Path:
+    path = d / "dailyreadiness.csv"
+    path.write_text(
+        "id;contributors;day;score;temperature_deviation;temperature_trend_deviation;timestamp\n"
+        "r1,{},2024-03-01,80,0.1,0.0,2024-03-01T00:00:00+00:00\n"
+    )
+    return path
+
+
+def oura_trends_bad_date(d: Path) -> Path:
+    path = d / "oura_trends.csv"
+    path.write_text("date,Sleep Score,Bedtime Start\n2020-10-13,80,\n13.10.2020,75,\n")
+    return path
+
+
+OURA_CASES = {
+    "oura_invalid_json": Case(oura_invalid_json, ("not valid JSON",)),
+    "oura_record_of_unknown_kind": Case(oura_unknown_record, ("record 1", "not an Oura record")),
+    "oura_csv_missing_column": Case(oura_csv_missing_column, ("missing required column 'bedtime_end'",)),
+    "oura_csv_wrong_delimiter": Case(oura_csv_wrong_delimiter, ("line 2", "not delimited with ';'")),
+    "oura_trends_bad_date": Case(oura_trends_bad_date, ("'13.10.2020'", "line 3")),
+}
+
+
+CASES.update(OURA_CASES)
+
+
+@pytest.mark.parametrize("case", list(OURA_CASES), ids=list(OURA_CASES))
+def test_bad_oura_file_is_rejected_and_lake_unchanged(
+    case: str, seeded: Path, tmp_path: Path, run_cli: RunCli
+) -> None:
+    test_bad_file_is_rejected_and_lake_unchanged(case, seeded, tmp_path, run_cli)

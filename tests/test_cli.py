@@ -243,14 +243,14 @@ def test_ingest_json_shape(lake: Path, run_cli: RunCli) -> None:
         assert r["status"] == "imported" and r["error"] is None
         assert len(r["sha256"]) == 64
         for counts in r["entities"].values():
-            assert set(counts) == {"new", "duplicate", "quarantined"}
+            assert set(counts) == {"new", "duplicate", "quarantined", "folded"}
         assert r["rows_new"] == sum(c["new"] for c in r["entities"].values())
         assert r["rows_duplicate"] == sum(c["duplicate"] for c in r["entities"].values())
     dexcom, health = results
     assert dexcom["source"] == "dexcom" and health["source"] == "apple_health"
     assert dexcom["entities"] == {
-        "glucose_readings": {"new": 7, "duplicate": 0, "quarantined": 0},
-        "cgm_events": {"new": 6, "duplicate": 0, "quarantined": 0},
+        "glucose_readings": {"new": 7, "duplicate": 0, "quarantined": 0, "folded": 0},
+        "cgm_events": {"new": 6, "duplicate": 0, "quarantined": 0, "folded": 0},
     }
     assert (dexcom["rows_new"], dexcom["rows_duplicate"], dexcom["rows_quarantined"]) == (13, 0, 0)
 

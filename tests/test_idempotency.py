@@ -146,11 +146,17 @@ def test_overlapping_healthkit_exports(
     assert keys_a != keys_b and keys_a & keys_b
 
     res_a, res_b = ingest_json(run_cli, a, b)
-    assert res_a["entities"]["measurements"] == {"new": len(keys_a), "duplicate": 0, "quarantined": 0}
+    assert res_a["entities"]["measurements"] == {
+        "new": len(keys_a),
+        "duplicate": 0,
+        "quarantined": 0,
+        "folded": 0,
+    }
     assert res_b["entities"]["measurements"] == {
         "new": len(keys_b - keys_a),
         "duplicate": len(keys_a & keys_b),
         "quarantined": 0,
+        "folded": 0,
     }
     assert count(lake, "measurements") == len(keys_a | keys_b) == 24 * 5
     # no fact twice
@@ -160,7 +166,7 @@ def test_overlapping_healthkit_exports(
         "GROUP BY ALL HAVING count(*) > 1)",
     ) == [(0,)]
     # activity_daily: days 2 and 3 are in both; day 3 was revised by B and keeps B's (the latest) value
-    assert res_b["entities"]["activity_daily"] == {"new": 2, "duplicate": 2, "quarantined": 0}
+    assert res_b["entities"]["activity_daily"] == {"new": 2, "duplicate": 2, "quarantined": 0, "folded": 0}
     days = dict(query(lake, "SELECT CAST(local_date AS VARCHAR), active_energy_kcal FROM activity_daily"))
     assert days == {DAYS[0]: 610.5, DAYS[1]: 580.25, DAYS[2]: 641.0, DAYS[3]: 642.0, DAYS[4]: 643.0}
     assert query(lake, f"SELECT exercise_time_min FROM activity_daily WHERE local_date = '{DAYS[2]}'") == [
@@ -202,6 +208,7 @@ def test_overlapping_realistic_exports(lake: Path, tmp_path: Path, run_cli: RunC
         "new": days_b - days_a,
         "duplicate": days_a,
         "quarantined": 0,
+        "folded": 0,
     }
     assert count(lake, "activity_daily") == days_b
 
@@ -210,8 +217,18 @@ def test_overlapping_dexcom_exports(lake: Path, tmp_path: Path, run_cli: RunCli)
     a = dexcom_csv(tmp_path / "clarity_jan.csv", datetime(2024, 1, 10, 0, 0), 121)  # 00:00–10:00
     b = dexcom_csv(tmp_path / "clarity_feb.csv", datetime(2024, 1, 10, 5, 0), 121)  # 05:00–15:00
     res_a, res_b = ingest_json(run_cli, a, b)
-    assert res_a["entities"]["glucose_readings"] == {"new": 121, "duplicate": 0, "quarantined": 0}
-    assert res_b["entities"]["glucose_readings"] == {"new": 60, "duplicate": 61, "quarantined": 0}
+    assert res_a["entities"]["glucose_readings"] == {
+        "new": 121,
+        "duplicate": 0,
+        "quarantined": 0,
+        "folded": 0,
+    }
+    assert res_b["entities"]["glucose_readings"] == {
+        "new": 60,
+        "duplicate": 61,
+        "quarantined": 0,
+        "folded": 0,
+    }
     assert (res_b["rows_new"], res_b["rows_duplicate"]) == (60, 61)
     assert count(lake, "glucose_readings") == 181
     assert query(

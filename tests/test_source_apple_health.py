@@ -276,6 +276,46 @@ def test_sleep_glucose_and_nutrition(tmp_path: Path) -> None:
     assert (entry["energy_kcal"], entry["protein_g"], entry["sodium_mg"]) == (420, 21, pytest.approx(350))
 
 
+def test_sleep_sessions_from_stage_records(tmp_path: Path) -> None:
+    def stage(value: str, start: str, end: str, source: str = "Apple Watch") -> str:
+        kind = "HKCategoryTypeIdentifierSleepAnalysis"
+        return record(kind, f"HKCategoryValueSleepAnalysis{value}", None, start, end, source=source)
+
+    out = silver(
+        export(
+            stage("InBed", "2022-01-01 22:50:00 -0500", "2022-01-02 06:50:00 -0500", source="iPhone"),
+            stage("Awake", "2022-01-01 23:00:00 -0500", "2022-01-01 23:20:00 -0500"),
+            stage("AsleepCore", "2022-01-01 23:20:00 -0500", "2022-01-02 01:20:00 -0500"),
+            stage("AsleepDeep", "2022-01-02 01:20:00 -0500", "2022-01-02 02:20:00 -0500"),
+            stage("AsleepREM", "2022-01-02 02:20:00 -0500", "2022-01-02 03:20:00 -0500"),
+            # 50 minutes awake without a record, then more sleep: the same night
+            stage("AsleepCore", "2022-01-02 04:10:00 -0500", "2022-01-02 06:40:00 -0500"),
+            # an afternoon nap: a session of its own
+            stage("AsleepCore", "2022-01-02 14:00:00 -0500", "2022-01-02 14:30:00 -0500"),
+        ),
+        tmp_path,
+    )
+    sessions = sorted(out["sleep_sessions"], key=lambda r: (r["source_name"], r["start_utc"]))
+    assert [(r["source_name"], str(r["start_local"]), r["is_main"]) for r in sessions] == [
+        ("Apple Watch", "2022-01-01 23:00:00", True),
+        ("Apple Watch", "2022-01-02 14:00:00", False),
+        ("iPhone", "2022-01-01 22:50:00", True),
+    ]
+    night = sessions[0]
+    assert str(night["local_date"]) == "2022-01-02"
+    assert night["total_sleep_s"] == (120 + 60 + 60 + 150) * 60
+    assert (night["light_s"], night["deep_s"], night["rem_s"], night["awake_s"]) == (
+        270 * 60,
+        3600,
+        3600,
+        1200,
+    )
+    assert night["time_in_bed_s"] == (7 * 60 + 40) * 60  # no InBed record from the Watch: first to last
+    assert night["latency_s"] == 20 * 60
+    assert night["efficiency_pct"] == pytest.approx(100 * 390 / 460)
+    assert sessions[2]["time_in_bed_s"] == 8 * 3600 and sessions[2]["total_sleep_s"] is None
+
+
 def test_workout_totals_from_statistics_and_attributes() -> None:
     out = run(SOURCE, FIXTURES / "synthetic_ios16_broken_dtd_1day.xml")
     [w] = out["workouts"]

@@ -52,6 +52,7 @@ def _summary_rows(results: list[FileResult]) -> list[dict[str, Any]]:
                         "new": c.new,
                         "duplicate": c.duplicate,
                         "quarantined": c.quarantined,
+                        "folded": c.folded,
                     }
                 )
         else:
@@ -64,6 +65,7 @@ def _summary_rows(results: list[FileResult]) -> list[dict[str, Any]]:
                     "new": 0,
                     "duplicate": 0,
                     "quarantined": 0,
+                    "folded": 0,
                 }
             )
     return rows

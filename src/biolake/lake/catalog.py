@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from biolake.lake.paths import LakePaths
-from biolake.lake.schema import ENTITIES
+from biolake.lake.schema import BY_SOURCE, ENTITIES
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,10 @@ def view_definitions(paths: LakePaths) -> dict[str, str]:
     """View name → SELECT for every silver entity, quarantine and bronze table that has data."""
     views: dict[str, str] = {}
     for name in ENTITIES:
-        folder = paths.silver_entity(name)
-        if _has_parquet(folder):
-            views[name] = f"SELECT * FROM {parquet_glob(folder)}"
+        for view in (name, name + BY_SOURCE):
+            folder = paths.silver_entity(view)
+            if _has_parquet(folder):
+                views[view] = f"SELECT * FROM {parquet_glob(folder)}"
         if _has_parquet(paths.quarantine / name):
             views[f"quarantine__{name}"] = f"SELECT * FROM {parquet_glob(paths.quarantine / name)}"
     if _has_parquet(paths.ingestion_log):

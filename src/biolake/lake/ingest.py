@@ -25,6 +25,7 @@ from biolake.config import Settings, render_config
 from biolake.errors import BiolakeError, FileError, LakeError, ParseError
 from biolake.lake import catalog
 from biolake.lake.catalog import glob_literal
+from biolake.lake.crosssource import by_source_name, has_rule, write_resolved
 from biolake.lake.ingestlog import LogEntry, already_imported, entry_path, read_entries, write_entry
 from biolake.lake.inputs import BadInput, Input, expand
 from biolake.lake.lock import lake_lock
@@ -355,16 +356,14 @@ def _merge_all(
     tag: str,
     fresh: bool = False,
 ) -> dict[str, EntityCounts]:
-    """Merge every staged entity into its silver partitions (``fresh``: ignore what silver holds)."""
-    return {
-        name: merge_entity(
-            con,
-            entity(name),
-            glob_literal(staging.work / name, "*.parquet"),
-            paths.silver_entity(name),
-            staging,
-            tag,
-            fresh=fresh,
-        )
-        for name in names
-    }
+    """Merge every staged entity into its silver partitions (``fresh``: ignore what silver holds); an
+    entity with a cross-source rule is merged into ``<entity>_by_source`` and then derived from it."""
+    counts: dict[str, EntityCounts] = {}
+    for name in names:
+        folder = by_source_name(name) if has_rule(name) else name
+        work = glob_literal(staging.work / name, "*.parquet")
+        counts[name] = merge_entity(con, entity(name), work, paths.silver_entity(folder), staging, tag, fresh)
+    for name in names:
+        if has_rule(name) and (counts[name].new or counts[name].duplicate or fresh):  # a revision too
+            counts[name].folded = write_resolved(con, name, paths, staging, tag, fresh)
+    return counts

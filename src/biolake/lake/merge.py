@@ -31,6 +31,7 @@ class EntityCounts:
     new: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    folded: int = 0  # rows of the entity folded into another source's copy of the same fact (crosssource)
 
 
 def reason_sql(ent: Entity) -> str:

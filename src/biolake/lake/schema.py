@@ -19,6 +19,11 @@ LINEAGE = (
     ("_exported_at", "TIMESTAMPTZ"),
 )
 
+# Entities that Apple Health and an app's own export both carry (see lake/crosssource.py) keep every
+# source's rows in `<entity>_by_source`; `<entity>` holds one row per fact with these two extra columns.
+BY_SOURCE = "_by_source"
+PROVENANCE = (("_merged_from", "VARCHAR"), ("_field_sources", "VARCHAR"))
+
 INSTANT = (("ts_utc", "TIMESTAMPTZ"), ("local_ts", "TIMESTAMP"), ("local_date", "DATE"))
 INTERVAL = (
     ("start_utc", "TIMESTAMPTZ"),

@@ -64,11 +64,13 @@ class _Counted(io.BufferedIOBase):
         return self.read(size)
 
 
-def csv_rows(stream: IO[bytes], ctx: ParseContext, sink: BronzeSink) -> Iterator[tuple[int, list[str]]]:
+def csv_rows(
+    stream: IO[bytes], ctx: ParseContext, sink: BronzeSink, delimiter: str = ","
+) -> Iterator[tuple[int, list[str]]]:
     """``(line, fields)`` for each non-blank CSV record of ``stream``; ``line`` is where it starts."""
     counted = _Counted(stream)
     text = io.TextIOWrapper(counted, encoding="utf-8-sig", errors="replace", newline="")
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(text, strict=True, delimiter=delimiter)
     start = 1
     try:
         for count, row in enumerate(reader, 1):
@@ -161,7 +163,7 @@ class BronzeBatch:
         self.columns: dict[str, list[str | None]] = {name: [] for name in self.positions}
         self.row_idx: list[int] = []
 
-    def add(self, line: int, row: Sequence[str]) -> None:
+    def add(self, line: int, row: Sequence[str | None]) -> None:
         for name, pos in self.positions.items():
             self.columns[name].append(row[pos] if pos is not None and pos < len(row) else None)
         self.row_idx.append(line)

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 # Modules holding one Source each, in detection order (most specific first).
 SOURCE_MODULES = (
     "biolake.sources.apple_health",
+    "biolake.sources.oura",
+    "biolake.sources.peloton",
+    "biolake.sources.myfitnesspal",
     "biolake.sources.dexcom",
     "biolake.sources.libreview",
     "biolake.sources.cgm_generic",

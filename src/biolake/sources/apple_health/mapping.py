@@ -212,6 +212,47 @@ SLEEP_SQL = f"""
     FROM {{bronze}} WHERE type = 'HKCategoryTypeIdentifierSleepAnalysis'
 """
 
+# A session is a run of one app's sleep intervals with gaps of at most an hour between them.
+SESSION_GAP = "INTERVAL 1 HOUR"
+_ASLEEP = "stage IN ('asleep', 'light', 'deep', 'rem')"
+SLEEP_SESSIONS_SQL = f"""
+    WITH s AS (SELECT * FROM ({SLEEP_SQL}) WHERE stage IS NOT NULL AND end_utc >= start_utc),
+    o AS (
+        SELECT *, max(end_utc) OVER (PARTITION BY source_name ORDER BY start_utc, end_utc
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+        FROM s
+    ),
+    g AS (
+        SELECT *, sum(CASE WHEN prev_end IS NULL OR start_utc > prev_end + {SESSION_GAP} THEN 1 ELSE 0 END)
+            OVER (PARTITION BY source_name ORDER BY start_utc, end_utc ROWS UNBOUNDED PRECEDING) AS session
+        FROM o
+    ),
+    t AS (
+        SELECT any_value(subject_id) AS subject_id, source_name, any_value(device) AS device,
+            min(start_utc) AS start_utc, max(end_utc) AS end_utc,
+            arg_min(start_local, start_utc) AS start_local, arg_max(end_local, end_utc) AS end_local,
+            sum(duration_s) FILTER (WHERE stage = 'in_bed') AS in_bed_s,
+            sum(duration_s) FILTER (WHERE {_ASLEEP}) AS total_sleep_s,
+            sum(duration_s) FILTER (WHERE stage = 'awake') AS awake_s,
+            sum(duration_s) FILTER (WHERE stage = 'light') AS light_s,
+            sum(duration_s) FILTER (WHERE stage = 'deep') AS deep_s,
+            sum(duration_s) FILTER (WHERE stage = 'rem') AS rem_s,
+            min(start_utc) FILTER (WHERE {_ASLEEP}) AS asleep_at
+        FROM g GROUP BY source_name, session
+    )
+    SELECT subject_id, start_utc, end_utc, start_local, end_local, CAST(end_local AS DATE) AS local_date,
+        'sleep' AS session_type,
+        row_number() OVER (PARTITION BY source_name, CAST(end_local AS DATE)
+                           ORDER BY total_sleep_s DESC NULLS LAST, start_utc) = 1 AS is_main,
+        coalesce(in_bed_s, epoch(end_utc) - epoch(start_utc)) AS time_in_bed_s,
+        total_sleep_s, awake_s, light_s, deep_s, rem_s,
+        least(100, 100 * total_sleep_s / nullif(coalesce(in_bed_s, epoch(end_utc) - epoch(start_utc)), 0))
+            AS efficiency_pct,
+        epoch(asleep_at) - epoch(start_utc) AS latency_s,
+        source_name, device
+    FROM t
+"""
+
 GLUCOSE_SQL = f"""
     SELECT getvariable('subject') AS subject_id,
         {utc("startDate")} AS ts_utc, {local("startDate")} AS local_ts,
@@ -380,6 +421,7 @@ MAPPINGS: tuple[SilverMapping, ...] = (
     _mapping("records", "measurements", _quantity_sql("measurement")),
     _mapping("records", "body_measurements", _quantity_sql("body")),
     _mapping("records", "sleep_stages", SLEEP_SQL),
+    _mapping("records", "sleep_sessions", SLEEP_SESSIONS_SQL),
     _mapping("records", "glucose_readings", GLUCOSE_SQL),
     _mapping("records", "nutrition_entries", NUTRITION_SQL),
     _mapping("workouts", "workouts", WORKOUTS_SQL),
