@@ -163,3 +163,19 @@ def test_weight_synced_from_myfitnesspal(synced: float, folded: bool) -> None:
     out = resolve("body_measurements", rows)
     assert len(out) == (1 if folded else 2)
     assert out[0]["_source"] == "myfitnesspal" and out[0]["value"] == 81.65
+
+
+def test_oura_night_written_into_apple_health_is_one_session() -> None:
+    def night(source: str, start: str, end: str, **fields: Any) -> dict[str, Any]:
+        return {"_source": source, "source_name": "Oura", "start_utc": start, "end_utc": end, **fields}
+
+    rows = [
+        night("oura", "2024-03-01 04:10:00", "2024-03-01 11:55:00", avg_hrv_ms=48.0, deep_s=5400.0),
+        night("apple_health", "2024-03-01 04:12:00", "2024-03-01 11:50:00", deep_s=5100.0),
+        night("apple_health", "2024-03-01 18:00:00", "2024-03-01 18:40:00"),  # a nap Oura's export lacks
+    ]
+    out = resolve("sleep_sessions", rows)
+    assert [(r["_source"], r["deep_s"], r["avg_hrv_ms"]) for r in out] == [
+        ("oura", 5400.0, 48.0),
+        ("apple_health", None, None),
+    ]

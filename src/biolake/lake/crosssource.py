@@ -1,10 +1,10 @@
 """Cross-source deduplication: one fact arriving through two sources becomes one silver row.
 
-Apps such as Peloton, Oura and MyFitnessPal write into Apple Health, so a workout, meal or weight can
-arrive twice: from the app's own export and through Apple Health (``source_name`` = the app). Entities
-with a :class:`Rule` keep every source's rows in ``silver/<entity>_by_source`` (deduplicated on the
-natural key, exactly like other entities) and the lake derives ``silver/<entity>`` from them after each
-import:
+Apps such as Peloton, Oura and MyFitnessPal write into Apple Health, so a workout, night, meal or weight
+can arrive twice: from the app's own export and through Apple Health (``source_name`` = the app).
+Entities with a :class:`Rule` keep every source's rows in ``silver/<entity>_by_source`` (deduplicated on
+the natural key, exactly like other entities) and the lake derives ``silver/<entity>`` from them after
+each import:
 
 * an Apple Health row *matches* a row of another source when both have the same subject and the same
   ``source_name`` (compared case- and punctuation-insensitively) and the rule's condition holds (for
@@ -57,8 +57,12 @@ _MEAL_TIME_FROM_AGGREGATOR = "NOT coalesce(d.time_known, true) AND m.first_ts_ut
 RULES: dict[str, Rule] = {
     "workouts": Rule(
         match=f"({_START_GAP} <= 120 OR ({_OVERLAP} > 0 AND {_OVERLAP} >= 0.5 * {_SHORTER}))",
-        closeness=f"{_START_GAP}",
+        closeness=_START_GAP,
         prefer_aggregator=("avg_hr_bpm", "min_hr_bpm", "max_hr_bpm", "route_file"),
+    ),
+    "sleep_sessions": Rule(
+        match=f"{_OVERLAP} > 0 AND {_OVERLAP} >= 0.5 * {_SHORTER}",
+        closeness=_START_GAP,
     ),
     "nutrition_entries": Rule(
         match="a.local_date = d.local_date AND (lower(a.meal) = lower(d.meal) OR a.meal IS NULL)",
