@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from biolake.lake.paths import LakePaths
-from biolake.lake.schema import BY_SOURCE, ENTITIES
+from biolake.lake.schema import BY_SOURCE, ENTITIES, PROVENANCE
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,21 @@ def view_definitions(paths: LakePaths) -> dict[str, str]:
     return views
 
 
+def empty_views(present: set[str]) -> dict[str, str]:
+    """Typed, empty views for the silver entities without data yet, so SQL over silver (dbt, consumers)
+    never fails on a table a lake has not filled."""
+    from biolake.lake.crosssource import has_rule
+
+    views: dict[str, str] = {}
+    for name, ent in ENTITIES.items():
+        if name in present:
+            continue
+        cols = [*ent.all_columns, *(PROVENANCE if has_rule(name) else ())]
+        typed = ", ".join(f'CAST(NULL AS {sql_type}) AS "{col}"' for col, sql_type in cols)
+        views[name] = f"SELECT {typed}, CAST(NULL AS INTEGER) AS year WHERE false"
+    return views
+
+
 def memory_connection(
     threads: int = 2, memory_limit: str = "192MB", temp_dir: Path | None = None
 ) -> duckdb.DuckDBPyConnection:
@@ -94,6 +109,7 @@ def refresh_catalog(paths: LakePaths) -> None:
             for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
         }
         wanted = view_definitions(paths)
+        wanted.update(empty_views(set(wanted)))
         for name in existing - set(wanted):
             con.execute(f'DROP VIEW IF EXISTS "{name}"')
         for name, sql in wanted.items():
@@ -112,6 +128,8 @@ def open_catalog(paths: LakePaths) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()
     for statement in SESSION_SETTINGS:
         con.execute(statement)
-    for name, sql in view_definitions(paths).items():
+    views = view_definitions(paths)
+    views.update(empty_views(set(views)))
+    for name, sql in views.items():
         con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {sql}')
     return con

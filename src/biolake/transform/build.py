@@ -1,0 +1,149 @@
+"""``biolake build``: run the dbt project against the lake and report it as the data-quality gate.
+
+dbt builds in dependency order and runs each model's tests right after it; a test of severity ``error``
+that fails stops everything downstream of it (those models keep their previous tables), ``warn`` is only
+reported. Failing rows are stored by dbt (``--store-failures``) so the report can show examples.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from biolake.config import Settings
+from biolake.errors import BuildError, LakeError
+from biolake.lake import catalog
+from biolake.lake.lock import lake_lock
+from biolake.lake.paths import LakePaths
+from biolake.transform.project import prepare
+
+EXAMPLE_ROWS = 3
+FAILED = ("error", "fail")
+
+
+@dataclass
+class NodeResult:
+    """One model or test dbt ran."""
+
+    unique_id: str
+    name: str
+    resource_type: str
+    status: str  # success | error | skipped | pass | fail | warn
+    seconds: float
+    message: str = ""
+    failures: int = 0
+    relation: str | None = None
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class BuildResult:
+    """What a build did."""
+
+    nodes: list[NodeResult]
+    success: bool
+    error: str | None
+    seconds: float
+
+    @property
+    def failed(self) -> list[NodeResult]:
+        return [n for n in self.nodes if n.status in FAILED]
+
+    @property
+    def warned(self) -> list[NodeResult]:
+        return [n for n in self.nodes if n.status == "warn"]
+
+    @property
+    def skipped(self) -> list[NodeResult]:
+        return [n for n in self.nodes if n.status == "skipped"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "success": self.success,
+            "error": self.error,
+            "seconds": round(self.seconds, 2),
+            "nodes": [vars(n) for n in self.nodes],
+        }
+
+
+NodeFn = Callable[[NodeResult], None]
+
+
+def build(
+    settings: Settings,
+    select: list[str] | None = None,
+    full_refresh: bool = False,
+    on_node: NodeFn | None = None,
+) -> BuildResult:
+    """Build gold for the lake of ``settings``; BuildError if dbt itself cannot run."""
+    paths = LakePaths.at(settings.lake)
+    if not paths.exists():
+        raise LakeError(f"no lake at {paths.root}: run 'biolake init' or 'biolake ingest' first")
+    with lake_lock(paths.lock, settings.lock_timeout):
+        catalog.refresh_catalog(paths)
+        place = prepare(paths, settings)
+        args = ["build", "--log-level", "none", "--log-level-file", "info", "--store-failures", *place.args()]
+        if select:
+            args += ["--select", *select]
+        if full_refresh:
+            args.append("--full-refresh")
+        result = _run_worker(args, on_node)
+        _attach_examples(paths, result.failed + result.warned)
+    return result
+
+
+def _run_worker(args: list[str], on_node: NodeFn | None) -> BuildResult:
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "biolake.transform.worker", json.dumps(args)]
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    nodes: list[NodeResult] = []
+    done: dict[str, Any] = {}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        for line in proc.stdout:
+            if not line.startswith('{"event"'):
+                continue
+            message = json.loads(line)
+            if message.pop("event") == "done":
+                done = message
+                continue
+            node = NodeResult(**message)
+            nodes.append(node)
+            if on_node:
+                on_node(node)
+        stderr = proc.stderr.read()
+    if not done:
+        last = stderr.strip().splitlines()[-1:] or ["no output"]
+        raise BuildError(f"dbt did not run: {last[0]}")
+    error = done.get("error")
+    if error and not nodes:
+        raise BuildError(f"dbt could not build the project: {error}")
+    return BuildResult(nodes, bool(done.get("success")), error, time.perf_counter() - started)
+
+
+def _attach_examples(paths: LakePaths, tests: list[NodeResult]) -> None:
+    """Read up to EXAMPLE_ROWS failing rows of each test from the table dbt stored them in."""
+    if not tests:
+        return
+    import duckdb
+
+    con = duckdb.connect(str(paths.catalog), read_only=True)
+    try:
+        for test in tests:
+            if test.resource_type != "test" or not test.relation:
+                continue
+            try:
+                rel = con.sql(f"SELECT * FROM {test.relation} LIMIT {EXAMPLE_ROWS}")
+                test.examples = [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+            except duckdb.Error:
+                continue
+    finally:
+        con.close()
