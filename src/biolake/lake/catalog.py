@@ -55,6 +55,8 @@ def view_definitions(paths: LakePaths) -> dict[str, str]:
             views[f"quarantine__{name}"] = f"SELECT * FROM {parquet_glob(paths.quarantine / name)}"
     if _has_parquet(paths.ingestion_log):
         views["ingestion_log"] = f"SELECT * FROM {parquet_glob(paths.ingestion_log)} ORDER BY started_at"
+    if _has_parquet(paths.pipeline_log):
+        views["pipeline_runs"] = f"SELECT * FROM {parquet_glob(paths.pipeline_log)} ORDER BY started_at"
     if paths.bronze.is_dir():
         for source_dir in sorted(p for p in paths.bronze.iterdir() if p.is_dir() and p.name != "files"):
             for entity_dir in sorted(p for p in source_dir.iterdir() if _has_parquet(p)):

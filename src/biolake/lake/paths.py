@@ -43,6 +43,10 @@ class LakePaths:
         return self.root / "log" / "ingestion"
 
     @property
+    def pipeline_log(self) -> Path:
+        return self.root / "log" / "pipeline"
+
+    @property
     def staging(self) -> Path:
         return self.root / ".staging"
 

@@ -7,6 +7,7 @@ reported. Failing rows are stored by dbt (``--store-failures``) so the report ca
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from biolake.config import Settings
@@ -21,7 +23,8 @@ from biolake.errors import BuildError, LakeError
 from biolake.lake import catalog
 from biolake.lake.lock import lake_lock
 from biolake.lake.paths import LakePaths
-from biolake.transform.project import prepare
+from biolake.resources import resource_dir
+from biolake.transform.project import prepare, training_vars
 
 EXAMPLE_ROWS = 3
 FAILED = ("error", "fail")
@@ -93,12 +96,42 @@ def build(
             args += ["--select", *select]
         if full_refresh:
             args.append("--full-refresh")
-        result = _run_worker(args, on_node)
+        stamp = fingerprint(settings)
+        result = run_worker(args, on_node)
         _attach_examples(paths, result.failed + result.warned)
+        if result.success and not result.failed and not select:
+            _stamp_path(paths).write_text(stamp, encoding="utf-8")
     return result
 
 
-def _run_worker(args: list[str], on_node: NodeFn | None) -> BuildResult:
+def _stamp_path(paths: LakePaths) -> Path:
+    return paths.root / ".dbt" / "last_good_build"
+
+
+def fingerprint(settings: Settings) -> str:
+    """What a full build's outcome depends on: silver's files (every import and rebuild writes new ones),
+    the dbt project's files and the variables."""
+    paths = LakePaths.at(settings.lake)
+    digest = hashlib.sha256()
+    silver = sorted(paths.silver.rglob("*.parquet")) if paths.silver.is_dir() else []
+    digest.update("\n".join(str(p.relative_to(paths.silver)) for p in silver).encode())
+    project = resource_dir("dbt")
+    for file in sorted(project.rglob("*")):
+        if file.is_file() and file.suffix in (".sql", ".yml", ".yaml", ".csv"):
+            digest.update(str(file.relative_to(project)).encode())
+            digest.update(file.read_bytes())
+    digest.update(json.dumps(training_vars(settings), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def last_good_build(settings: Settings) -> str | None:
+    """The fingerprint of the last full build that passed the gate, if any."""
+    stamp = _stamp_path(LakePaths.at(settings.lake))
+    return stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
+
+
+def run_worker(args: list[str], on_node: NodeFn | None) -> BuildResult:
+    """Run one dbt command in a worker process, passing each finished node to ``on_node``."""
     started = time.perf_counter()
     command = [sys.executable, "-m", "biolake.transform.worker", json.dumps(args)]
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}

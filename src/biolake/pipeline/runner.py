@@ -1,0 +1,133 @@
+"""The steps of ``biolake run`` and how a failure propagates.
+
+Steps run in order; each names the steps it needs. A step that fails marks every step needing it
+(directly or not) as skipped; independent steps still run. Steps of later issues (alerts, briefing,
+reports, sync) join :data:`STEPS` as they land.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from biolake import __version__
+from biolake.config import Settings
+from biolake.errors import BiolakeError
+from biolake.lake import catalog
+from biolake.lake.ingest import ensure_lake
+from biolake.pipeline.runlog import StepRecord, write_run
+
+log = logging.getLogger(__name__)
+
+
+class StepFailed(Exception):
+    """A step ran but its outcome is a failure (e.g. the data-quality gate)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A step's status (ok | warn) and a one-line detail."""
+
+    status: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    needs: tuple[str, ...]
+    action: Callable[[Settings], Outcome]
+    description: str
+
+
+def inbox_folders(settings: Settings) -> list[Path]:
+    """The folders ``run`` imports from: ``[pipeline] inbox`` in biolake.toml (a path or a list), else
+    ``<lake>/inbox``."""
+    configured = settings.sections.get("pipeline", {}).get("inbox")
+    if configured is None:
+        return [Path(settings.lake) / "inbox"]
+    items = configured if isinstance(configured, list) else [configured]
+    return [Path(str(p)).expanduser() for p in items]
+
+
+def import_step(settings: Settings) -> Outcome:
+    """Import every new export in the inbox folders (re-imports are no-ops)."""
+    from biolake.lake.ingest import ingest
+
+    folders = inbox_folders(settings)
+    missing = [str(f) for f in folders if not f.is_dir()]
+    present = [f for f in folders if f.is_dir()]
+    if not present:
+        return Outcome("warn", f"no inbox folder ({', '.join(missing)}); nothing imported")
+    results = ingest(settings, present)
+    imported = [r for r in results if r.status == "imported"]
+    failed = [r for r in results if r.status == "failed"]
+    unchanged = len(results) - len(imported) - len(failed)
+    detail = f"{len(imported)} imported, {unchanged} unchanged"
+    if failed:  # reported every run until the file is fixed or removed; fatal only if nothing is readable
+        detail += f", {len(failed)} failed: " + "; ".join(str(r.error) for r in failed[:3])
+        if not imported and not unchanged:
+            raise StepFailed(detail)
+        return Outcome("warn", detail)
+    return Outcome("ok", detail + (f" (missing inbox: {', '.join(missing)})" if missing else ""))
+
+
+def build_step(settings: Settings) -> Outcome:
+    """Build gold through the data-quality gate, unless nothing changed since the last good build."""
+    from biolake.transform.build import build, fingerprint, last_good_build
+
+    if last_good_build(settings) == fingerprint(settings):
+        return Outcome("ok", "gold is up to date (no new imports, same models and settings)")
+    result = build(settings)
+    tests = [n for n in result.nodes if n.resource_type == "test"]
+    detail = f"{len(result.nodes) - len(tests)} models, {len(tests)} tests, {len(result.failed)} failed"
+    if result.failed or not result.success:
+        names = ", ".join(n.name for n in result.failed[:3])
+        raise StepFailed(f"gate failed: {detail}" + (f" ({names})" if names else ""))
+    return Outcome("warn" if result.warned else "ok", detail + (f", {len(result.warned)} warned"))
+
+
+STEPS: tuple[Step, ...] = (
+    Step("import", (), import_step, "import new exports from the inbox into bronze and silver"),
+    Step("build", ("import",), build_step, "build gold with dbt; the data-quality gate"),
+)
+
+
+def run_pipeline(
+    settings: Settings,
+    steps: tuple[Step, ...] = STEPS,
+    on_step: Callable[[StepRecord], None] | None = None,
+) -> list[StepRecord]:
+    """Run every step, record each in ``pipeline_runs`` and return the records."""
+    paths = ensure_lake(settings)
+    run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}Z-{uuid.uuid4().hex[:6]}"
+    records: list[StepRecord] = []
+    blocked: set[str] = set()
+    for step in steps:
+        started = datetime.now(UTC)
+        clock = time.perf_counter()
+        if blocked.intersection(step.needs):
+            status, detail = "skipped", f"needs {', '.join(sorted(blocked.intersection(step.needs)))}"
+            blocked.add(step.name)
+        else:
+            try:
+                outcome = step.action(settings)
+                status, detail = outcome.status, outcome.detail
+            except (BiolakeError, StepFailed) as exc:
+                status, detail = "failed", str(exc)
+                blocked.add(step.name)
+                log.debug("step %s failed", step.name, exc_info=True)
+        record = StepRecord(
+            run_id, step.name, status, started, round(time.perf_counter() - clock, 3), detail, __version__
+        )
+        records.append(record)
+        if on_step:
+            on_step(record)
+    write_run(paths, records)
+    catalog.refresh_catalog(paths)
+    return records
