@@ -1,4 +1,5 @@
--- One row per subject per calendar day: every source's view of the day joined on the calendar spine.
+-- One row per subject per calendar day: every source's view of the day joined on the calendar spine, and
+-- the day's training stress and Performance Management Chart (training_load_daily).
 with scores as (
     select
         subject_id,
@@ -30,7 +31,7 @@ workouts as (
         sum(energy_kcal) as workout_energy_kcal,
         sum(output_kj) as workout_output_kj,
         sum(distance_km) as workout_distance_km
-    from {{ ref('stg_silver__workouts') }}
+    from {{ ref('int_workouts_deduped') }}
     group by subject_id, local_date
 ),
 body as (
@@ -77,6 +78,10 @@ select
     w.workout_energy_kcal,
     w.workout_output_kj,
     w.workout_distance_km,
+    t.tss,
+    t.ctl,
+    t.atl,
+    t.tsb,
     b.weight_kg,
     n.intake_kcal,
     n.carbs_g,
@@ -96,3 +101,4 @@ left join workouts w on w.subject_id = d.subject_id and w.local_date = d.date_da
 left join body b on b.subject_id = d.subject_id and b.local_date = d.date_day
 left join nutrition n on n.subject_id = d.subject_id and n.local_date = d.date_day
 left join {{ ref('int_glucose_daily') }} g on g.subject_id = d.subject_id and g.local_date = d.date_day
+left join {{ ref('training_load_daily') }} t on t.subject_id = d.subject_id and t.date_day = d.date_day
