@@ -2,7 +2,7 @@
 
 dbt builds in dependency order and runs each model's tests right after it; a test of severity ``error``
 that fails stops everything downstream of it (those models keep their previous tables), ``warn`` is only
-reported. Failing rows are stored by dbt (``--store-failures``) so the report can show examples.
+reported. The report shows example rows of failing tests by re-running their queries.
 """
 
 from __future__ import annotations
@@ -83,22 +83,26 @@ def build(
     select: list[str] | None = None,
     full_refresh: bool = False,
     on_node: NodeFn | None = None,
+    unit_tests: bool = True,
 ) -> BuildResult:
-    """Build gold for the lake of ``settings``; BuildError if dbt itself cannot run."""
+    """Build gold for the lake of ``settings``; BuildError if dbt itself cannot run. ``unit_tests``:
+    also run the dbt unit tests (they check the models' SQL on fixed inputs, not the lake's data)."""
     paths = LakePaths.at(settings.lake)
     if not paths.exists():
         raise LakeError(f"no lake at {paths.root}: run 'biolake init' or 'biolake ingest' first")
     with lake_lock(paths.lock, settings.lock_timeout):
         catalog.refresh_catalog(paths)
         place = prepare(paths, settings)
-        args = ["build", "--log-level", "none", "--log-level-file", "info", "--store-failures", *place.args()]
+        args = ["build", "--log-level", "none", "--log-level-file", "info", *place.args()]
         if select:
             args += ["--select", *select]
+        if not unit_tests:
+            args += ["--exclude-resource-type", "unit_test"]
         if full_refresh:
             args.append("--full-refresh")
         stamp = fingerprint(settings)
         result = run_worker(args, on_node)
-        _attach_examples(paths, result.failed + result.warned)
+        _attach_examples(paths, place.target_path, result.failed + result.warned)
         if result.success and not result.failed and not select:
             _stamp_path(paths).write_text(stamp, encoding="utf-8")
     return result
@@ -162,21 +166,29 @@ def run_worker(args: list[str], on_node: NodeFn | None) -> BuildResult:
     return BuildResult(nodes, bool(done.get("success")), error, time.perf_counter() - started)
 
 
-def _attach_examples(paths: LakePaths, tests: list[NodeResult]) -> None:
-    """Read up to EXAMPLE_ROWS failing rows of each test from the table dbt stored them in."""
-    if not tests:
+def _attach_examples(paths: LakePaths, target: Path, tests: list[NodeResult]) -> None:
+    """Re-run each failing data test's query (from dbt's run_results.json) for up to EXAMPLE_ROWS rows."""
+    wanted = {t.unique_id: t for t in tests if t.resource_type == "test"}
+    results = target / "run_results.json"
+    if not wanted or not results.is_file():
         return
     import duckdb
 
+    compiled = {
+        r["unique_id"]: r.get("compiled_code") or ""
+        for r in json.loads(results.read_text(encoding="utf-8")).get("results", [])
+        if r.get("unique_id") in wanted
+    }
     con = duckdb.connect(str(paths.catalog), read_only=True)
     try:
-        for test in tests:
-            if test.resource_type != "test" or not test.relation:
+        for unique_id, sql in compiled.items():
+            if not sql.strip():
                 continue
             try:
-                rel = con.sql(f"SELECT * FROM {test.relation} LIMIT {EXAMPLE_ROWS}")
-                test.examples = [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
+                rel = con.sql(f"SELECT * FROM ({sql}) LIMIT {EXAMPLE_ROWS}")
+                rows = [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
             except duckdb.Error:
                 continue
+            wanted[unique_id].examples = rows
     finally:
         con.close()

@@ -65,7 +65,7 @@ def training_vars(settings: Settings) -> dict[str, Any]:
     return {k: float(section[k]) for k in TRAINING_VARS if section.get(k) is not None}
 
 
-def prepare(paths: LakePaths, settings: Settings, threads: int = 2) -> DbtPlace:
+def prepare(paths: LakePaths, settings: Settings, threads: int = 4) -> DbtPlace:
     """Write the profile for ``paths`` and return where dbt runs."""
     home = paths.root / ".dbt"
     home.mkdir(parents=True, exist_ok=True)
