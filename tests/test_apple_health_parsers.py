@@ -232,3 +232,15 @@ def test_source_parses_with_either_parser(
             for name, table in parse_chunk(chunk, compiled=False).items():
                 expected[name] = expected.get(name, 0) + table.num_rows
     assert {k: v for k, v in sink.counts.items() if v} == {k: v for k, v in expected.items() if v}
+
+
+@needs_compiled
+@pytest.mark.parametrize("at", [0, 20, 63, 64, 127, 200, -1])
+def test_control_characters_anywhere(at: int) -> None:
+    """The compiled parser's block-wise scan finds a control character wherever it is (even inside a
+    tag: both parsers drop them before parsing)."""
+    rows = "".join(f' <Record type="t{i}" value="{"v" * i}"/>\n' for i in range(8)).encode()
+    pos = at % len(rows)
+    data = rows[:pos] + b"\x1f" + rows[pos:]
+    tables = assert_same(Chunk(0, data, 1))
+    assert tables["records"].num_rows == 8
