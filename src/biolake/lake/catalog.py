@@ -93,10 +93,12 @@ def refresh_catalog(paths: LakePaths) -> None:
             for row in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
         }
         wanted = view_definitions(paths)
+        con.execute("BEGIN TRANSACTION")  # one commit (and WAL flush) for all the views
         for name in existing - set(wanted):
             con.execute(f'DROP VIEW IF EXISTS "{name}"')
         for name, sql in wanted.items():
             con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}')
+        con.execute("COMMIT")
     finally:
         con.close()
 
