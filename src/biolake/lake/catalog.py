@@ -71,6 +71,9 @@ def memory_connection(
         "threads": threads,
         "memory_limit": memory_limit,
         "preserve_insertion_order": False,
+        # Rows a thread buffers per PARTITION_BY write before flushing (default 524,288): two row groups'
+        # worth keeps a big import's merge ~100 MB smaller, and as fast.
+        "partitioned_write_flush_threshold": 65536,
     }
     if temp_dir is not None:
         config["temp_directory"] = str(temp_dir)
