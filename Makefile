@@ -14,7 +14,7 @@ help:
 	@echo "make bench-demo - 5-year demo, generated and ingested: wall time and peak RSS (floor 60 s)"
 	@echo "make lint   - ruff and mypy only"
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml hatch_build.py src/biolake/sources/apple_health/_fastparse.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock

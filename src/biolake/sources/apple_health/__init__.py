@@ -26,14 +26,9 @@ from biolake.sources.apple_health.reader import (
     parse_chunk,
 )
 from biolake.sources.base import BronzeSink, ParseContext, SilverMapping
+from biolake.sources.helpers import helper_count
 
 CHUNK_BYTES = 4 * 1024 * 1024
-
-
-def _helper_processes() -> int:
-    """Parsing processes besides this one: one per extra core, or ``BIOLAKE_WORKERS`` - 1."""
-    cores = int(os.environ.get("BIOLAKE_WORKERS", "0")) or os.cpu_count() or 1
-    return max(cores - 1, 0)
 
 
 class AppleHealth:
@@ -100,7 +95,7 @@ def _read_xml(stream: IO[bytes], ctx: ParseContext, sink: BronzeSink, size: int 
         sink.progress(splitter.bytes_read, size)
 
     try:
-        helpers = _helper_processes()
+        helpers = helper_count()
         if helpers == 0 or (size is not None and size <= 2 * CHUNK_BYTES):
             for chunk in splitter:
                 for name, table in parse_chunk(chunk).items():

@@ -153,7 +153,24 @@ def local(col: str) -> str:
 DEVICE = "nullif(rtrim(regexp_replace(device, '^<<HKDevice: 0x[0-9a-fA-F]+>, ', ''), '>'), '')"
 SNAKE = "lower(regexp_replace(short, '([a-z0-9])([A-Z])', '\\1_\\2', 'g'))"
 
-ROUTED = f"""
+
+def _type_names(routes: set[str]) -> str:
+    """SQL list of every ``type`` spelling whose short name is in METRICS on one of ``routes``."""
+    shorts = [short for short, m in METRICS.items() if m[1] in routes]
+    names = [p + s for s in shorts for p in ("", "HKQuantityTypeIdentifier", "HKCategoryTypeIdentifier")]
+    return "(" + ", ".join(f"'{n}'" for n in names) + ")"
+
+
+def _routed(route: str) -> str:
+    """Records with their metric, route, target unit and conversion, for the rows of ``route``.
+
+    The caller still filters on ``route``; the ``type`` test before the join only spares the parsing
+    of rows that cannot be on it (``measurement`` is every type not routed elsewhere, NULL included)."""
+    if route == "measurement":
+        prefilter = f"type IS NULL OR type NOT IN {_type_names({m[1] for m in METRICS.values()} - {route})}"
+    else:
+        prefilter = f"type IN {_type_names({route})}"
+    return f"""
     SELECT r.*, coalesce(m.metric, {SNAKE}) AS metric, coalesce(m.route, 'measurement') AS route,
         m.target_unit, m.label, c.factor, c.shift, TRY_CAST(r.value AS DOUBLE) AS num
     FROM (
@@ -161,7 +178,7 @@ ROUTED = f"""
             starts_with(type, 'HKCategoryTypeIdentifier') AS is_category,
             {utc("startDate")} AS start_utc, {utc("endDate")} AS end_utc,
             {local("startDate")} AS start_local, {local("endDate")} AS end_local
-        FROM {{bronze}}
+        FROM {{bronze}} WHERE {prefilter}
     ) AS r
     LEFT JOIN {METRIC_TABLE} AS m USING (short)
     LEFT JOIN {CONVERSION_TABLE} AS c ON c.from_unit = r.unit AND c.to_unit = m.target_unit
@@ -181,7 +198,7 @@ def _quantity_sql(route: str) -> str:
             WHEN NOT is_category AND target_unit IS NOT NULL AND factor IS NULL
                 THEN 'unit ' || coalesce(unit, '(none)') || ' cannot be converted to ' || target_unit
         END AS _problem
-    FROM ({ROUTED}) WHERE route = '{route}'
+    FROM ({_routed(route)}) WHERE route = '{route}'
     """
 
 
@@ -277,7 +294,7 @@ _NUTRIENTS = [m[0] for m in METRICS.values() if m[1] == "nutrition"]
 NUTRITION_SQL = f"""
     WITH d AS (
         SELECT record_id, sourceName, start_utc, start_local, metric, num * factor + shift AS amount
-        FROM ({ROUTED}) WHERE route = 'nutrition'
+        FROM ({_routed("nutrition")}) WHERE route = 'nutrition'
     ),
     meta AS (
         SELECT record_id,

@@ -1,74 +1,25 @@
 """Parse chunks on every core: worker processes plus the calling process itself.
 
-Workers are plain subprocesses (``python -m biolake.sources.apple_health.worker``) that import only the
-reader; a request is one JSON line naming a byte range of a file, so no chunk data crosses a pipe when
-the export is a regular file (a chunk of a zip member is spilled to a temporary file). The caller keeps
-each worker's queue two chunks deep and parses the next chunk itself whenever every queue is full.
+Workers are plain subprocesses (``python -m biolake.sources.apple_health.worker``; see
+:mod:`biolake.sources.helpers`, which may have started them early). A request is one JSON line naming a
+byte range of a file, so no chunk data crosses a pipe when the export is a regular file (a chunk of a
+zip member is spilled to a temporary file). The caller keeps each worker's queue two chunks deep and
+parses the next chunk itself whenever every queue is full.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from biolake.sources import helpers
 from biolake.sources.apple_health.reader import BRONZE_SCHEMAS, Chunk, ChunkError, parse_chunk_to_parquet
 
 QUEUE_DEPTH = 2
-
-
-class Worker:
-    """One parsing subprocess and the number of requests it has not answered yet.
-
-    Answers are read with ``os.read`` and split into lines here: a buffered ``readline`` could pull two
-    answers into Python's buffer, after which ``select`` would never report the second one."""
-
-    def __init__(self) -> None:
-        package_root = str(Path(__file__).resolve().parents[3])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "biolake.sources.apple_health.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            bufsize=0,
-            env=env,
-        )
-        assert self.proc.stdout is not None
-        self.fd = self.proc.stdout.fileno()
-        self.pending = 0
-        self._partial = b""
-
-    def send(self, request: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(request).encode() + b"\n")
-        self.pending += 1
-
-    def receive(self) -> list[dict[str, Any]]:
-        """The answers that have arrived (call when the pipe is readable; blocks until some bytes do)."""
-        data = os.read(self.fd, 1 << 16)
-        if not data:
-            raise ChunkError(0, f"a parsing worker stopped unexpectedly (exit code {self.proc.poll()})")
-        *lines, self._partial = (self._partial + data).split(b"\n")
-        self.pending -= len(lines)
-        return [json.loads(line) for line in lines]
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
 
 
 def read_parallel(
@@ -80,7 +31,7 @@ def read_parallel(
     workers: int,
 ) -> None:
     """Parse every chunk of ``chunks`` (an iterator of Chunk) with ``workers`` helper processes."""
-    pool = [Worker() for _ in range(workers)]
+    pool = helpers.take(workers)
     selector = selectors.DefaultSelector()
     for w in pool:
         assert w.proc.stdout is not None
@@ -99,7 +50,11 @@ def read_parallel(
             if not ready:
                 return
             for key, _ in ready:
-                for answer in key.data.receive():
+                try:
+                    answers = key.data.receive()
+                except EOFError as exc:
+                    raise ChunkError(0, str(exc)) from None
+                for answer in answers:
                     absorb(answer)
             on_progress()
 

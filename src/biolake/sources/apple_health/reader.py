@@ -8,6 +8,7 @@ Records nested in a ``Correlation`` also appear at top level, so nested ones are
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from biolake.sources.base import BRONZE_CODEC
+
+try:
+    from biolake.sources.apple_health import _fastparse
+
+    HAVE_COMPILED = True
+except ImportError:  # the C extension was not built: the pure-Python parser does the same work
+    HAVE_COMPILED = False
 
 TOP_LEVEL = (
     b"Record",
@@ -279,8 +287,93 @@ def _attr_names(schema: pa.Schema) -> tuple[str, ...]:
     return names[1:] if schema.field(0).type == pa.int64() else names
 
 
-def parse_chunk(chunk: Chunk) -> dict[str, pa.Table]:
+# The tables the compiled parser fills, in its order; it leaves ``me`` to Python. It learns their
+# columns from here (and checks the table names against its own list).
+COMPILED_TABLES = tuple(name for name in BRONZE_SCHEMAS if name != "me")
+if HAVE_COMPILED:
+    _fastparse.configure(
+        [
+            (
+                name,
+                len(BRONZE_SCHEMAS[name]) > len(_attr_names(BRONZE_SCHEMAS[name])),
+                _attr_names(BRONZE_SCHEMAS[name]),
+            )
+            for name in COMPILED_TABLES
+        ]
+    )
+
+
+def compiled_parser() -> bool:
+    """Whether chunks are parsed by the compiled extension: it is built and ``BIOLAKE_PARSER`` is not
+    ``python`` (which forces the pure-Python parser, e.g. to compare the two)."""
+    return HAVE_COMPILED and os.environ.get("BIOLAKE_PARSER", "") != "python"
+
+
+def parse_chunk(chunk: Chunk, compiled: bool | None = None) -> dict[str, pa.Table]:
     """Parse one chunk into bronze tables (ids are unique within the file).
+
+    Both parsers give exactly the same tables; ``compiled`` picks one (default: :func:`compiled_parser`).
+    Control characters XML forbids are removed first (real exports contain them, e.g. \\x0b in values)."""
+    if compiled_parser() if compiled is None else compiled:
+        try:
+            return _parse_compiled(chunk)
+        except OverflowError:  # a column over 2 GiB (one giant element): Arrow's offsets are 32-bit
+            pass
+    # ~2.5 ms per 4 MB chunk: cheaper than searching first
+    return _parse_python(chunk, chunk.data.translate(None, CONTROL_CHARS))
+
+
+def _syntax_error(chunk: Chunk, lineno: int, message: str) -> ChunkError:
+    line = chunk.first_line + max(lineno, 1) - 1
+    return ChunkError(line, f"XML syntax error on line {line}: {message}")
+
+
+def _apply_extra(me: dict[str, str | None], name: str, attrs: dict[str, str]) -> None:
+    """Fold a top-level ExportDate or Me element into the ``me`` row."""
+    if name == "ExportDate":
+        me["export_date"] = attrs.get("value")
+    elif name == "Me":
+        me.update((k.removeprefix(ME_PREFIX), v) for k, v in attrs.items())
+
+
+def _me_table(chunk: Chunk, me: dict[str, str | None]) -> pa.Table:
+    """The ``me`` table: one row if the chunk held an ExportDate or a Me with attributes, else none."""
+    cols = _Columns(BRONZE_SCHEMAS["me"], _attr_names(BRONZE_SCHEMAS["me"]))
+    if "export_date" in me or len(me) > len(chunk.meta):
+        cols.add(None, me)
+    return cols.table()
+
+
+def _parse_compiled(chunk: Chunk) -> dict[str, pa.Table]:
+    """Parse with the C extension, which hands back Arrow buffers per column (see ``_fastparse.c``)."""
+    try:
+        parsed, extras = _fastparse.parse(chunk.data, chunk.index)
+    except _fastparse.XMLError as exc:
+        message, lineno = exc.args
+        raise _syntax_error(chunk, lineno, message) from None
+    tables: dict[str, pa.Table] = {}
+    for name, (rows, ids, columns) in zip(COMPILED_TABLES, parsed, strict=True):
+        arrays = [
+            pa.Array.from_buffers(
+                pa.string(),
+                rows,
+                [None if valid is None else pa.py_buffer(valid), pa.py_buffer(offsets), pa.py_buffer(text)],
+                null_count=nulls,
+            )
+            for valid, offsets, text, nulls in columns
+        ]
+        if ids is not None:
+            arrays.insert(0, pa.Array.from_buffers(pa.int64(), rows, [None, pa.py_buffer(ids)], null_count=0))
+        tables[name] = pa.Table.from_arrays(arrays, schema=BRONZE_SCHEMAS[name])
+    me: dict[str, str | None] = dict(chunk.meta)
+    for name, pairs in extras:
+        _apply_extra(me, name, dict(pairs))
+    tables["me"] = _me_table(chunk, me)
+    return {name: tables[name] for name in BRONZE_SCHEMAS}
+
+
+def _parse_python(chunk: Chunk, data: bytes) -> dict[str, pa.Table]:
+    """Parse with pyexpat and Python callbacks.
 
     expat calls ``start`` for every element. Top-level Records and their children — nearly all of a
     real export — take the short path and need no end events: a MetadataEntry or a heartbeat belongs to
@@ -332,10 +425,8 @@ def parse_chunk(chunk: Chunk) -> dict[str, pa.Table]:
                 parser.EndElementHandler = end
             elif name == "ActivitySummary":
                 cols["activity_summaries"].add(None, attrs)
-            elif name == "ExportDate":
-                me["export_date"] = attrs.get("value")
-            elif name == "Me":
-                me.update((k.removeprefix(ME_PREFIX), v) for k, v in attrs.items())
+            elif name in ("ExportDate", "Me"):
+                _apply_extra(me, name, attrs)
         elif stack == ["Workout"]:
             if name == "WorkoutStatistics":
                 cols["workout_statistics"].add(owner, attrs)
@@ -359,7 +450,6 @@ def parse_chunk(chunk: Chunk) -> dict[str, pa.Table]:
             stack.pop()
             parser.EndElementHandler = None
 
-    data = chunk.data.translate(None, CONTROL_CHARS)  # ~2.5 ms per 4 MB chunk: cheaper than searching first
     parser.StartElementHandler = start
     view = memoryview(data)
     try:
@@ -368,11 +458,10 @@ def parse_chunk(chunk: Chunk) -> dict[str, pa.Table]:
             parser.Parse(view[offset : offset + FEED_BYTES], False)
         parser.Parse(b"</HealthData>", True)
     except pyexpat.ExpatError as exc:
-        line = chunk.first_line + max(exc.lineno, 1) - 1
-        raise ChunkError(line, f"XML syntax error on line {line}: {pyexpat.ErrorString(exc.code)}") from None
-    if "export_date" in me or len(me) > len(chunk.meta):
-        cols["me"].add(None, me)
-    return {name: c.table() for name, c in cols.items()}
+        raise _syntax_error(chunk, exc.lineno, pyexpat.ErrorString(exc.code)) from None
+    tables = {name: c.table() for name, c in cols.items() if name != "me"}
+    tables["me"] = _me_table(chunk, me)
+    return tables
 
 
 def parse_chunk_to_parquet(chunk: Chunk, targets: dict[str, Path]) -> dict[str, int]:
