@@ -1,10 +1,12 @@
 """Pipeline benchmark: ``biolake run`` on a 5-year, 1-subject demo inbox.
 
-Three timed runs of the real CLI (``biolake --quiet run``), each with the peak RSS of its process tree:
+Three timed runs of the real CLI (``biolake --quiet run``), each with the peak RSS of its process tree and
+the 1-minute load average before it (other work on the machine slows the runs):
 
 1. from an empty lake (import everything, build gold) — floor 60 s;
 2. again with no new files (imports nothing, gold up to date) — floor 10 s;
-3. after one new day of exports lands in the inbox — floor 15 s.
+3. after a new week of exports lands in the inbox (the last 7 days, one day past the history: the files
+   of a weekly export habit) — floor 15 s.
 
 The exports are written first, untimed, by the demo generator (``biolake.demo.run.generate``). The lake's
 ``biolake.toml`` sets the inbox, the home time zone and the demo's imperial MyFitnessPal units.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -70,12 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in FLOORS_S:
         if name == "one_new_day":
             generate(inbox / "new-day", days=7, end=DEFAULT_END + timedelta(days=1), seed=1)
+        load = os.getloadavg()[0]
         m = bench.run_measured(command)
         runs[name] = {
             "wall_s": round(m.wall_s, 2),
             "peak_rss_tree_mb": round(m.peak_tree_rss / MIB, 1),
             "exit": m.returncode,
             "floor_s": FLOORS_S[name],
+            "load_avg_1m": round(load, 2),
         }
         if m.returncode != 0:
             print(f"biolake run failed ({m.returncode}) on {name}:\n{m.stderr[-2000:]}", file=sys.stderr)
@@ -93,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, run in runs.items():
         print(
             f"{name:>13}: {run['wall_s']:6.1f} s (floor {run['floor_s']:.0f} s), "
-            f"peak RSS {run['peak_rss_tree_mb']:.0f} MB"
+            f"peak RSS {run['peak_rss_tree_mb']:.0f} MB, load {run['load_avg_1m']:.1f}"
         )
     slow = [n for n, r in runs.items() if r["wall_s"] >= r["floor_s"]]
     if args.check and slow:

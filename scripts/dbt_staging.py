@@ -2,7 +2,8 @@
 
 Run ``python scripts/dbt_staging.py`` after changing schema.py. Staging only selects and casts: one view
 per silver entity, ``stg_silver__<entity>``, with the contract's columns (and the provenance columns of
-cross-source entities), plus key and range tests that form the first half of the data-quality gate.
+cross-source entities), plus each entity's key, not-null and range checks (one ``column_checks`` test
+per model), the first half of the data-quality gate.
 """
 
 from __future__ import annotations
@@ -52,18 +53,24 @@ def model_sql(ent: Entity) -> str:
     )
 
 
-def _range_tests(ent: Entity, column: str) -> list[str]:
-    bounds = RANGES.get((ent.name, column))
-    if bounds is None:
-        return []
-    low, high, where = bounds
-    lines = ["          - accepted_range:", "              arguments:"]
-    if low is not None:
-        lines.append(f"                min_value: {low}")
-    if high is not None:
-        lines.append(f"                max_value: {high}")
-    if where:
-        lines += ["              config:", f'                where: "{where}"']
+def _checks(ent: Entity) -> list[str]:
+    """The entity's column_checks test: its key unique, subject and time present, values in range."""
+    not_null = [name for name, _ in columns(ent) if name in ("subject_id", ent.time_column)]
+    lines = [
+        "      - column_checks:",
+        f"          name: stg_silver__{ent.name}__checks",
+        "          arguments:",
+        f"            unique: [{', '.join(ent.key)}]",
+        f"            not_null: [{', '.join(not_null)}]",
+    ]
+    ranges = [(column, bounds) for (entity, column), bounds in RANGES.items() if entity == ent.name]
+    if ranges:
+        lines.append("            ranges:")
+    for column, (low, high, where) in ranges:
+        spec = [f"min: {low}"] if low is not None else []
+        spec += [f"max: {high}"] if high is not None else []
+        spec += [f'where: "{where}"'] if where else []
+        lines.append(f"              {column}: {{{', '.join(spec)}}}")
     return lines
 
 
@@ -78,19 +85,10 @@ def models_yml() -> str:
             f"  - name: stg_silver__{ent.name}",
             f'    description: "{ent.description.replace(chr(34), chr(39))}"',
             "    data_tests:",
-            "      - unique_combination:",
-            "          arguments:",
-            f"            columns: [{', '.join(ent.key)}]",
+            *_checks(ent),
             "    columns:",
+            *(f"      - name: {name}" for name, _ in columns(ent)),
         ]
-        for name, _ in columns(ent):
-            tests = []
-            if name in ("subject_id", ent.time_column):
-                tests.append("          - not_null")
-            tests += _range_tests(ent, name)
-            out.append(f"      - name: {name}")
-            if tests:
-                out += ["        data_tests:", *tests]
     return "\n".join(out) + "\n"
 
 

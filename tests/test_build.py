@@ -50,7 +50,8 @@ def test_gate_stops_downstream_models_on_a_bad_row(run_cli: RunCli, lake: Path, 
     run_cli("ingest", tmp_path / "clarity.csv", "--tz", "UTC")
     proc = run_cli("build")
     assert proc.returncode == 1
-    assert "accepted_range_stg_silver__glucose_readings_glucose_mgdl" in proc.stdout
+    assert "stg_silver__glucose_readings__checks" in proc.stdout  # the failing test
+    assert "accepted_range(glucose_mgdl, 20..600): 1 row" in proc.stdout  # its failing rule
     assert "700" in proc.stdout  # an example failing row is shown
     assert proc.stderr.startswith("error: gate failed")
     tables = {

@@ -22,15 +22,21 @@ def _example(node: NodeResult) -> str:
     return "; ".join(json.dumps(plain(row), ensure_ascii=False, default=str)[:160] for row in node.examples)
 
 
+def _message(node: NodeResult) -> str:
+    if node.resource_type != "test":
+        return node.message
+    return "; ".join(f"{check}: {n} row{'' if n == 1 else 's'}" for check, n in node.checks.items())
+
+
 def failure_rows(result: BuildResult) -> list[dict[str, Any]]:
-    """One row per failing or warning node, with example rows of failing tests."""
+    """One row per failing or warning node, with the rules that failed and example rows of failing tests."""
     return [
         {
             "severity": "error" if n.status in ("error", "fail") else "warn",
             "node": n.name,
             "type": n.resource_type,
             "failing_rows": n.failures,
-            "message": n.message if n.resource_type != "test" else "",
+            "message": _message(n),
             "examples": _example(n),
         }
         for n in result.failed + result.warned

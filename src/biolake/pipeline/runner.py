@@ -8,6 +8,7 @@ reports, sync) join :data:`STEPS` as they land.
 from __future__ import annotations
 
 import logging
+import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -37,11 +38,19 @@ class Outcome:
     detail: str
 
 
+@dataclass
+class RunContext:
+    """What the steps of one run share: a dbt worker started at the beginning, so that dbt's import
+    (seconds) overlaps the import step; the build step uses it or stops it."""
+
+    dbt_worker: subprocess.Popen[str] | None = None
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
     needs: tuple[str, ...]
-    action: Callable[[Settings], Outcome]
+    action: Callable[[Settings, RunContext], Outcome]
     description: str
 
 
@@ -55,7 +64,7 @@ def inbox_folders(settings: Settings) -> list[Path]:
     return [Path(str(p)).expanduser() for p in items]
 
 
-def import_step(settings: Settings) -> Outcome:
+def import_step(settings: Settings, context: RunContext) -> Outcome:
     """Import every new export in the inbox folders (re-imports are no-ops)."""
     from biolake.lake.ingest import ingest
 
@@ -77,13 +86,16 @@ def import_step(settings: Settings) -> Outcome:
     return Outcome("ok", detail + (f" (missing inbox: {', '.join(missing)})" if missing else ""))
 
 
-def build_step(settings: Settings) -> Outcome:
+def build_step(settings: Settings, context: RunContext) -> Outcome:
     """Build gold through the data-quality gate, unless nothing changed since the last good build."""
-    from biolake.transform.build import build, fingerprint, last_good_build
+    from biolake.transform.build import build, fingerprint, last_good_build, stop_worker
 
+    worker, context.dbt_worker = context.dbt_worker, None
     if last_good_build(settings) == fingerprint(settings):
+        if worker is not None:
+            stop_worker(worker)
         return Outcome("ok", "gold is up to date (no new imports, same models and settings)")
-    result = build(settings, unit_tests=False)  # unit tests check model code: `biolake build`, CI
+    result = build(settings, unit_tests=False, worker=worker)  # unit tests check model code: build, CI
     tests = [n for n in result.nodes if n.resource_type == "test"]
     detail = f"{len(result.nodes) - len(tests)} models, {len(tests)} tests, {len(result.failed)} failed"
     if result.failed or not result.success:
@@ -108,6 +120,11 @@ def run_pipeline(
     run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}Z-{uuid.uuid4().hex[:6]}"
     records: list[StepRecord] = []
     blocked: set[str] = set()
+    context = RunContext()
+    if any(step.action is build_step for step in steps):
+        from biolake.transform.build import start_worker
+
+        context.dbt_worker = start_worker()
     for step in steps:
         started = datetime.now(UTC)
         clock = time.perf_counter()
@@ -116,7 +133,7 @@ def run_pipeline(
             blocked.add(step.name)
         else:
             try:
-                outcome = step.action(settings)
+                outcome = step.action(settings, context)
                 status, detail = outcome.status, outcome.detail
             except (BiolakeError, StepFailed) as exc:
                 status, detail = "failed", str(exc)
@@ -128,6 +145,10 @@ def run_pipeline(
         records.append(record)
         if on_step:
             on_step(record)
+    if context.dbt_worker is not None:  # the build step did not run
+        from biolake.transform.build import stop_worker
+
+        stop_worker(context.dbt_worker)
     write_run(paths, records)
     catalog.refresh_catalog(paths)
     return records

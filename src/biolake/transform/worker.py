@@ -2,7 +2,11 @@
 
 biolake starts this as a subprocess (``python -m biolake.transform.worker <args-json>``): dbt keeps the
 DuckDB file open in the process that ran it, and its import costs seconds, so neither should burden the
-process that asked for a build. Lines: ``{"event": "node", ...}`` per finished model, test or seed, then
+process that asked for a build. Without arguments the worker imports dbt first and then reads the
+arguments (a JSON list) from stdin, so the import overlaps the caller's own preparation; it exits quietly
+if stdin closes first. Lines: ``{"event": "node", ...}`` per finished model, test or seed, then
+``{"event": "compiled", "unique_id": str, "sql": str}`` per test that failed or warned (its query, for
+example rows: builds run with ``--no-write-json``, so there is no run_results.json to read it from), then
 ``{"event": "done", "success": bool, "error": str | null}``.
 """
 
@@ -11,6 +15,8 @@ from __future__ import annotations
 import json
 import sys
 from typing import Any
+
+PROBLEMS = ("fail", "warn", "error")
 
 
 def _emit(line: dict[str, Any]) -> None:
@@ -40,8 +46,21 @@ def _on_event(event: Any) -> None:
 def main(argv: list[str]) -> int:
     from dbt.cli.main import dbtRunner
 
-    args = json.loads(argv[0])
+    if argv:
+        args = json.loads(argv[0])
+    else:
+        import dbt.adapters.duckdb  # noqa: F401  (what dbt would import first thing, while we wait)
+
+        line = sys.stdin.readline()
+        if not line.strip():
+            return 0
+        args = json.loads(line)
     outcome = dbtRunner(callbacks=[_on_event]).invoke(args)
+    for result in getattr(outcome.result, "results", None) or []:
+        node: Any = getattr(result, "node", None)
+        sql = getattr(node, "compiled_code", None)
+        if getattr(node, "resource_type", None) == "test" and str(result.status) in PROBLEMS and sql:
+            _emit({"event": "compiled", "unique_id": node.unique_id, "sql": sql})
     error = str(outcome.exception).strip().splitlines()[0] if outcome.exception else None
     _emit({"event": "done", "success": bool(outcome.success), "error": error})
     return 0 if outcome.success else 1
