@@ -89,8 +89,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def ensure_lake(settings: Settings) -> LakePaths:
-    """Create the lake's folders, catalog and commented config if missing; check it is writable."""
+def ensure_lake(settings: Settings, with_catalog: bool = True) -> LakePaths:
+    """Create the lake's folders, catalog and commented config if missing; check it is writable
+    (``with_catalog=False``: the caller writes the catalog itself when it is done)."""
     paths = LakePaths.at(settings.lake)
     if paths.root.exists() and not paths.root.is_dir():
         raise LakeError(f"lake path {paths.root} exists and is not a directory")
@@ -107,7 +108,8 @@ def ensure_lake(settings: Settings) -> LakePaths:
     if created:
         if not paths.config.exists():
             paths.config.write_text(render_config(settings), encoding="utf-8")
-        catalog.refresh_catalog(paths)
+        if with_catalog:
+            catalog.refresh_catalog(paths)
     return paths
 
 
@@ -120,7 +122,7 @@ def ingest(
 ) -> list[FileResult]:
     """Import every export under ``targets``; one FileResult per input, in order."""
     forced = get_source(source) if source else None
-    paths = ensure_lake(settings)
+    paths = ensure_lake(settings, with_catalog=False)
     results: list[FileResult] = []
     with lake_lock(paths.lock, settings.lock_timeout):
         for item in expand(targets):
@@ -131,7 +133,7 @@ def ingest(
             results.append(result)
             if on_result:
                 on_result(result)
-        if any(r.status == "imported" for r in results):
+        if any(r.status == "imported" for r in results) or not paths.catalog.exists():
             catalog.refresh_catalog(paths)
     return results
 
