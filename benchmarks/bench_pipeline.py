@@ -17,7 +17,6 @@ The exports are written first, untimed, by the demo generator (``biolake.demo.ru
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
@@ -33,16 +32,6 @@ MIB = 1 << 20
 FLOORS_S = {"empty_lake": 60.0, "no_new_files": 10.0, "one_new_day": 15.0}
 
 
-def _harness() -> Any:
-    """``bench_healthkit``'s measuring helpers (run_measured, machine_info), loaded from its file."""
-    spec = importlib.util.spec_from_file_location("bench_healthkit", HERE / "bench_healthkit.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--days", type=int, default=1826, help="days of history (default 1826, five years)")
@@ -56,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     from biolake.demo.run import DEFAULT_END, generate
 
     args = parse_args(argv)
+    from bench_demo import _harness  # this folder is on sys.path when the script runs
+
     bench = _harness()
     biolake = [str(Path(sys.executable).with_name("biolake"))]
     if not Path(biolake[0]).exists():

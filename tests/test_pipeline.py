@@ -29,7 +29,7 @@ def test_run_imports_the_inbox_builds_and_logs_each_step(run_cli: RunCli, lake: 
     ran = steps(first.stdout)
     assert ran["import"]["status"] == "warn" and "1 imported" in str(ran["import"]["detail"])
     assert "notes.csv" in str(ran["import"]["detail"])
-    assert ran["build"]["status"] == "ok"
+    assert ran["build"]["status"] in ("ok", "warn")  # warn: the fixture's 2020 rides are not fresh
     assert query(lake, "SELECT count(*) FROM gold.daily_summary WHERE workouts > 0")[0][0] > 0
 
     again = run_cli("--format", "json", "run")
