@@ -7,15 +7,7 @@
 {%- set prev28 = "partition by subject_id order by date_day rows between 28 preceding and 1 preceding" %}
 {%- set s = "partition by subject_id order by date_day" %}
 with workouts as (
-    select
-        subject_id,
-        local_date,
-        sum(output_kj) as output_kj,
-        max(case when hour(end_local) >= 20 or cast(end_local as date) > local_date then 1 else 0 end)
-            as late_workout
-    from {{ ref('stg_silver__workouts') }}
-    where duration_s > 0
-    group by subject_id, local_date
+    select subject_id, local_date, output_kj, late_workout from {{ ref('int_workouts_daily') }}
 ),
 days as (
     select
