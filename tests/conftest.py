@@ -318,3 +318,43 @@ def big_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("big") / "export.xml"
     write_synthetic(path, 20_000_000, start="2021-03-01", seed=11)
     return path
+
+
+# --- A built demo lake, shared by the tests of everything that stands on gold ---------------------
+
+DEMO_DAYS = 365
+
+
+@pytest.fixture(scope="session")
+def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 365-day demo lake (seed 0, subject ``me``, ending 2026-11-14) with gold built.
+
+    Built once per test run and shared by every xdist worker (a file lock guards the build), so treat it
+    as read-only: a test that writes to a lake copies it first (``demo_lake_copy``)."""
+    import fcntl
+
+    from biolake.demo.run import demo
+
+    root = tmp_path_factory.getbasetemp().parent / f"demo-{DEMO_DAYS}"
+    root.mkdir(exist_ok=True)
+    lake, done = root / "lake", root / "built"
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            result = demo(settings_for(lake), out_dir=root / "exports", days=DEMO_DAYS, seed=0)  # type: ignore[arg-type]
+            assert all(r.status == "imported" for r in result.results), [
+                (r.file, r.error) for r in result.results
+            ]
+            assert result.build is not None and result.build.success, result.build
+            done.touch()
+    return lake
+
+
+@pytest.fixture
+def demo_lake_copy(demo_lake: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of the shared demo lake."""
+    import shutil
+
+    copy = tmp_path / "demo-lake"
+    shutil.copytree(demo_lake, copy)
+    return copy

@@ -57,6 +57,11 @@ def view_definitions(paths: LakePaths) -> dict[str, str]:
         views["ingestion_log"] = f"SELECT * FROM {parquet_glob(paths.ingestion_log)} ORDER BY started_at"
     if _has_parquet(paths.pipeline_log):
         views["pipeline_runs"] = f"SELECT * FROM {parquet_glob(paths.pipeline_log)} ORDER BY started_at"
+    log_root = paths.ingestion_log.parent
+    if log_root.is_dir():  # every other log/<name> (ask, alerts, sync, …) is the view <name>_log
+        for folder in sorted(p for p in log_root.iterdir() if p.is_dir()):
+            if folder not in (paths.ingestion_log, paths.pipeline_log) and _has_parquet(folder):
+                views[f"{folder.name}_log"] = f"SELECT * FROM {parquet_glob(folder)}"
     if paths.bronze.is_dir():
         for source_dir in sorted(p for p in paths.bronze.iterdir() if p.is_dir() and p.name != "files"):
             for entity_dir in sorted(p for p in source_dir.iterdir() if _has_parquet(p)):

@@ -58,6 +58,30 @@ class LakePaths:
     def config(self) -> Path:
         return self.root / "biolake.toml"
 
+    @property
+    def models(self) -> Path:
+        """Trained, versioned models (``biolake ml``)."""
+        return self.root / "models"
+
+    @property
+    def reports(self) -> Path:
+        """Rendered reports and briefings."""
+        return self.root / "reports"
+
+    @property
+    def exports(self) -> Path:
+        """Exports meant to leave the lake (FHIR, shared data)."""
+        return self.root / "exports"
+
+    @property
+    def state(self) -> Path:
+        """Small state files of the analytics commands (experiments, alert episodes, sync manifests)."""
+        return self.root / "state"
+
+    def log(self, name: str) -> Path:
+        """``log/<name>``: an append-only Parquet log, shown in the catalog as the view ``<name>_log``."""
+        return self.root / "log" / name
+
     def bronze_entity(self, source: str, entity: str) -> Path:
         return self.bronze / source / entity
 
@@ -71,9 +95,9 @@ class LakePaths:
             self.silver,
             self.quarantine,
             self.ingestion_log,
-            self.root / "models",
-            self.root / "reports",
-            self.root / "exports",
+            self.models,
+            self.reports,
+            self.exports,
             self.staging,
         ]
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from biolake.lake.logs import append_log
 from biolake.lake.paths import LakePaths
 
 SCHEMA = pa.schema(
@@ -40,10 +40,8 @@ class StepRecord:
 
 def write_run(paths: LakePaths, records: list[StepRecord]) -> Path:
     """Write one run's steps atomically (temporary name, then rename)."""
-    folder = paths.pipeline_log
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{records[0].run_id}.parquet"
-    tmp = folder / f".{final.name}.tmp"
-    pq.write_table(pa.Table.from_pylist([asdict(r) for r in records], schema=SCHEMA), tmp)
-    tmp.replace(final)
-    return final
+    written = append_log(
+        paths, paths.pipeline_log.name, [asdict(r) for r in records], SCHEMA, records[0].run_id
+    )
+    assert written is not None, "a run has at least one step"
+    return written
