@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 import time
 import tomllib
 from datetime import datetime
@@ -517,3 +519,12 @@ def test_status_and_sql_while_the_catalog_is_open_elsewhere(filled: Path, run_cl
         if proc.returncode:
             assert_one_error_line(proc, "biolake.duckdb")
     assert json.loads(sql.stdout) == [{"n": 7}]
+
+
+def test_startup_imports_no_heavy_library() -> None:
+    """`biolake --help` stays instant: loading the CLI imports none of the heavy libraries."""
+    heavy = "numpy scipy pandas sklearn lightgbm statsmodels anthropic weasyprint matplotlib dbt pyarrow"
+    heavy += " duckdb boto3 botocore sqlglot fhir jinja2 yaml"
+    code = f"import sys, biolake.cli.app\nprint(' '.join(m for m in {heavy.split()!r} if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "", f"imported at start-up: {proc.stdout.strip()}"
