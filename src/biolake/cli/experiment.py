@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from biolake.cli.render import emit, out
 from biolake.cli.state import OutputFormat, state
+
+if TYPE_CHECKING:
+    from biolake.lake.paths import LakePaths
 
 experiment_app = typer.Typer(
     help="Self-experiments: an intervention period against its baseline, stored in the lake."
@@ -19,7 +22,7 @@ DayOpt = Annotated[
 ]
 
 
-def _paths(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _paths(ctx: typer.Context) -> LakePaths:
     from biolake.lake.paths import LakePaths
 
     return LakePaths.at(state(ctx).settings().lake)
@@ -98,10 +101,7 @@ def analyze(
     from biolake.insights.experiments import analyze_experiment
 
     st = state(ctx)
-    settings = st.settings()
-    from biolake.lake.paths import LakePaths
-
-    doc = analyze_experiment(LakeData(LakePaths.at(settings.lake), settings.subject), name)
+    doc = analyze_experiment(LakeData(_paths(ctx), st.settings().subject), name)
     if st.format is OutputFormat.json:
         sys.stdout.write(json.dumps(plain(doc), indent=2, ensure_ascii=False) + "\n")
         return

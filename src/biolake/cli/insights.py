@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -264,6 +264,3 @@ def register(app: typer.Typer) -> None:
     from biolake.cli import experiment
 
     experiment.register(app)
-
-
-_ = date  # dates arrive as datetime from Typer's parser

@@ -75,13 +75,13 @@ class RegressionModel:
 
     def predict(self, features: Mapping[str, float]) -> Prediction:
         import numpy as np
+        from scipy.stats import t
 
         x = np.array([[1.0, *(float(features[f]) for f in FEATURES)]])
         frame = self.fit.get_prediction(x).summary_frame(alpha=0.05)
         mean = float(frame["mean"].iloc[0])
-        sd = (float(frame["obs_ci_upper"].iloc[0]) - mean) / float(
-            __import__("scipy").stats.t.ppf(0.975, self.fit.df_resid)
-        )
+        # the t-based half-width of the new-observation interval, back to an SD
+        sd = (float(frame["obs_ci_upper"].iloc[0]) - mean) / float(t.ppf(0.975, self.fit.df_resid))
         return Prediction(mean, sd)
 
 
