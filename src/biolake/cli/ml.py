@@ -195,7 +195,14 @@ def history(ctx: typer.Context, target: TargetOpt = "readiness") -> None:
     from biolake.ml.registry import history as read_history
 
     st = state(ctx)
-    emit(read_history(LakePaths.at(st.settings().lake), target), st.format, title=f"{target} model versions")
+    rows = read_history(LakePaths.at(st.settings().lake), target)
+    if st.format is OutputFormat.table:  # readable at a glance: minutes, three decimals
+        rows = [
+            {k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}
+            | {"trained_at": str(r["trained_at"])[:16].replace("T", " ")}
+            for r in rows
+        ]
+    emit(rows, st.format, title=f"{target} model versions")
 
 
 def register(root: typer.Typer) -> None:
