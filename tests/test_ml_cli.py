@@ -106,3 +106,26 @@ def test_bad_input(trained: tuple[Path, dict[str, object]], tmp_path: Path) -> N
     with pytest.raises(FeatureError, match="no lake catalog"):
         backtest(settings_for(tmp_path / "empty"))  # type: ignore[arg-type]
     assert not (lake / "models" / "forecast" / "sleep_score").exists()
+
+
+def test_short_history_trains_the_linear_model_with_a_warning(demo_lake: Path, tmp_path: Path) -> None:
+    """Five months of data (under LightGBM's 200 days) and [ml] settings from biolake.toml."""
+    import duckdb
+
+    lake = tmp_path / "lake"
+    shutil.copytree(demo_lake, lake)
+    con = duckdb.connect(str(lake / "biolake.duckdb"))
+    con.execute("DELETE FROM gold.feature_readiness_daily WHERE date_day < DATE '2026-06-15'")
+    con.close()
+    with (lake / "biolake.toml").open("a") as fh:
+        fh.write("\n[ml]\ncoverage = 0.9\nseed = 4\n")
+    proc = RunCli(lake)("--format", "json", "ml", "train")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: only" in proc.stderr and "linear model only" in proc.stderr
+    card = json.loads(proc.stdout)
+    assert card["model"]["family"] in ("ridge", "elasticnet") and card["data"]["n"] < 200
+    assert card["model"]["interval_nominal"] == 0.9 and card["seed"] == 4
+    assert "linear model only" in card["warnings"][0]
+    with (lake / "biolake.toml").open("a") as fh:
+        fh.write("min_train_days = 5\n")
+    assert_one_error_line(RunCli(lake)("ml", "backtest"), "min_train_days", "at least 30")

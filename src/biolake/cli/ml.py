@@ -76,9 +76,7 @@ def train(
 
     st = state(ctx)
     result = run_train(st.settings(), target=target, model=model, seed=seed)
-    _warn(
-        result.backtest.warnings + [w for w in result.warnings if w not in result.backtest.warnings], st.quiet
-    )
+    _warn(result.warnings, st.quiet)
     card = result.card
     if st.format is OutputFormat.json:
         _write_json({"path": str(result.version.path), **card})
