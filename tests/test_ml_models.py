@@ -86,21 +86,24 @@ def test_ridge_screening_keeps_the_k_most_correlated() -> None:
     assert fitted.selected.tolist() == [1, 3]
 
 
-def test_linear_contributions_add_up() -> None:
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config("ridge", {"k": "all", "alpha": 1.0}),
+        Config("elasticnet", {"alpha": 0.05, "l1_ratio": 0.5}),
+        Config("lightgbm", {"num_leaves": 4, "n_estimators": 30, "learning_rate": 0.1}),
+    ],
+    ids=lambda c: c.family,
+)
+def test_contributions_add_up_to_the_forecast(config: Config) -> None:
     rng = np.random.default_rng(5)
-    X = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
-    y = X["a"].to_numpy() * 2 + 1
-    model = FittedModel(
-        Config("ridge", {}),
-        ["a", "b", "c"],
-        _fit(Config("ridge", {"k": "all", "alpha": 1.0}), X.to_numpy(), y, 0),
-        1.0,
-        0.8,
-        80,
-        0.0,
-    )
+    X = pd.DataFrame(rng.normal(size=(120, 3)), columns=["a", "b", "c"])
+    X.iloc[::7, 1] = np.nan
+    y = X["a"].to_numpy() * 2 + 1 + rng.normal(scale=0.1, size=120)
+    model = FittedModel(config, ["a", "b", "c"], _fit(config, X.to_numpy(), y, 0), 1.0, 0.8, 120, 0.0)
     base, contrib = model.contributions(X)
-    np.testing.assert_allclose(base + contrib.sum(axis=1).to_numpy(), model.predict(X))
+    np.testing.assert_allclose(base + contrib.sum(axis=1).to_numpy(), model.predict(X), atol=1e-6)
+    assert contrib["a"].abs().mean() > 5 * contrib["c"].abs().mean()  # the feature that matters
 
 
 def test_inner_splits_are_time_ordered() -> None:

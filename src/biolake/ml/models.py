@@ -193,12 +193,13 @@ class FittedModel:
     def contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         """Base values and additive per-feature contributions (prediction = base + row sum): for a linear
         model coef·z (base: the intercept); for LightGBM its TreeSHAP values (Lundberg et al. 2020)."""
+        import numpy as np
         import pandas as pd
 
         matrix = self._matrix(X)
         if isinstance(self.estimator, LinearFit):
             values = self.estimator.contributions(matrix)
-            base = self.estimator.intercept + 0 * values[:, 0]
+            base = np.full(len(matrix), self.estimator.intercept)
         else:
             shap = self.estimator.predict(matrix, pred_contrib=True)
             values, base = shap[:, :-1], shap[:, -1]
