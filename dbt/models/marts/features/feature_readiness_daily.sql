@@ -9,10 +9,18 @@
 with workouts as (
     select subject_id, local_date, output_kj, late_workout from {{ ref('int_workouts_daily') }}
 ),
+-- the calendar plus the day after the last one with data: the row a forecast for tomorrow reads (its
+-- prior-days features are complete; its night and labels are NULL until that night has happened)
+spine as (
+    select subject_id, date_day from {{ ref('daily_summary') }}
+    union all
+    select subject_id, cast(max(date_day) + interval 1 day as date) from {{ ref('daily_summary') }}
+    group by subject_id
+),
 days as (
     select
-        d.subject_id,
-        d.date_day,
+        sp.subject_id,
+        sp.date_day,
         d.readiness_score,
         -- the night ending on the morning of the day
         d.sleep_score,
@@ -45,11 +53,12 @@ days as (
         t.tss,
         t.ctl,
         t.atl
-    from {{ ref('daily_summary') }} d
-    left join {{ ref('sleep_architecture') }} sa on sa.subject_id = d.subject_id and sa.date_day = d.date_day
-    left join {{ ref('int_sleep_main_daily') }} sl on sl.subject_id = d.subject_id and sl.local_date = d.date_day
-    left join workouts w on w.subject_id = d.subject_id and w.local_date = d.date_day
-    left join {{ ref('training_load_daily') }} t on t.subject_id = d.subject_id and t.date_day = d.date_day
+    from spine sp
+    left join {{ ref('daily_summary') }} d on d.subject_id = sp.subject_id and d.date_day = sp.date_day
+    left join {{ ref('sleep_architecture') }} sa on sa.subject_id = sp.subject_id and sa.date_day = sp.date_day
+    left join {{ ref('int_sleep_main_daily') }} sl on sl.subject_id = sp.subject_id and sl.local_date = sp.date_day
+    left join workouts w on w.subject_id = sp.subject_id and w.local_date = sp.date_day
+    left join {{ ref('training_load_daily') }} t on t.subject_id = sp.subject_id and t.date_day = sp.date_day
 )
 select
     subject_id,
