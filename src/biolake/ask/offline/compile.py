@@ -298,13 +298,13 @@ def _topic(plan: Plan, catalog: Catalog, subject: str, today: date) -> Compiled:
     assert plan.topic is not None
     topic = plan.topic
     cols = ", ".join(topic.columns)
-    if plan.period is not None:
+    if plan.period is not None and not (plan.period.start == plan.period.end == today):
         span = f"date_day BETWEEN {_lit(plan.period.start)} AND {_lit(plan.period.end)}"
         sql = f"SELECT {cols}\nFROM gold.{topic.relation}\nWHERE subject_id = {_lit(subject)} AND {span}\nORDER BY date_day DESC"
     else:
         sql = (
             f"SELECT {cols}\nFROM gold.{topic.relation}\nWHERE subject_id = {_lit(subject)} "
-            f"AND date_day <= {_lit(today)}\nORDER BY date_day DESC\nLIMIT 7"
+            f"AND date_day <= {_lit(today)}\nORDER BY date_day DESC\nLIMIT {1 if plan.period else 7}"
         )
 
     def explain(columns: list[str], rows: Rows) -> str:

@@ -206,11 +206,16 @@ def parse(question: str, catalog: Catalog, today: date) -> Plan | Declined:
 
     if plan.workout_types and not any(m.relation.grain == "workout" for _, m in mentions):
         mentions.append((len(text.text), catalog.metrics["workouts"]))
-    if not mentions:
-        return Declined("I found no metric I know in the question")
 
+    if not mentions and not any(u for _, _, _, u, _ in raw_conditions):
+        return Declined("I found no metric I know in the question")
     # bind each comparison to its metric: the unit names it, else the nearest metric before it, else after
     bound: set[int] = set()
+    for pos, _op, _value, unit, _said in raw_conditions:
+        named = next((m for s, m in catalog.synonyms() if s == unit), None)
+        if named is not None and not any(m is named for _, m in mentions):
+            mentions.append((pos + 1, named))  # "more than 12000 steps": the unit is the metric
+    mentions.sort(key=lambda p: p[0])
     for pos, op, value, unit, phrase in raw_conditions:
         idx = _bind(pos, unit, mentions, bound, catalog)
         if idx is None:
@@ -224,6 +229,8 @@ def parse(question: str, catalog: Catalog, today: date) -> Plan | Declined:
             value *= metric.units[unit]
         plan.conditions.append(Condition(metric, op, value, phrase))
         bound.add(idx)
+    if not mentions:
+        return Declined("I found no metric I know in the question")
     unbound = [m for i, (_, m) in enumerate(mentions) if i not in bound]
     targets = list(dict.fromkeys(unbound)) or [plan.conditions[0].metric]
     plan.targets = targets
@@ -311,7 +318,7 @@ def _bind(
 ) -> int | None:
     if unit:  # "more than 10000 steps": the unit is itself a metric's name
         for i, (p, m) in enumerate(mentions):
-            if p > pos and i not in bound and unit in (s.lower() for s in m.synonyms):
+            if p >= pos and i not in bound and unit in (s.lower() for s in m.synonyms):
                 return i
     before = [i for i, (p, _) in enumerate(mentions) if p < pos and i not in bound]
     if before:
