@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_LAKE ?= lake
 
-.PHONY: help venv demo test test-fast lint format bench bench-demo clean
+.PHONY: help venv demo test test-fast lint format bench bench-demo bench-ask clean
 
 help:
 	@echo "make demo   - set up .venv, generate a year of demo exports and ingest them into ./$(DEMO_LAKE), show status"
@@ -48,6 +48,10 @@ bench: $(STAMP)
 
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py --check
+
+# biolake ask: execution accuracy (offline >= 90 % in scope, every out-of-scope question declined), latency
+bench-ask: $(STAMP)
+	$(BIN)/python benchmarks/ask/run.py --engine both --check
 
 clean:
 	rm -rf $(VENV) demo-exports .pytest_cache .mypy_cache .ruff_cache

@@ -100,8 +100,10 @@ def run_engine(engine: str, lake: Path, spec: dict[str, Any]) -> dict[str, Any]:
         seconds = time.perf_counter() - t
         latencies.append(seconds)
         if q["scope"] == "in":
-            verdict = "right" if status == "answered" and same_result(reference or [], got) else (
-                "declined" if status != "answered" else "wrong"
+            verdict = (
+                "right"
+                if status == "answered" and same_result(reference or [], got)
+                else ("declined" if status != "answered" else "wrong")
             )
         else:
             verdict = "declined" if status != "answered" else "wrong"
@@ -157,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in report["engines"]:
         print(
             f"{r['engine']}: in scope {r['in_scope_right']}/{r['in_scope']} right "
-            f"({r['execution_accuracy']:.1%}; {r['in_scope_declined']} declined, {r['in_scope_wrong']} wrong); "
+            f"({r['execution_accuracy']:.1%}; {r['in_scope_declined']} declined, {r['in_scope_wrong']} wrong); "  # noqa: E501
             f"out of scope {r['out_of_scope_declined']}/{r['out_of_scope']} declined; "
             f"latency median {r['latency_median_s'] * 1000:.1f} ms, max {r['latency_max_s'] * 1000:.1f} ms "
             f"(start-up {r['startup_s']:.2f} s)"

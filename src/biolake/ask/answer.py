@@ -184,7 +184,14 @@ class Asker:
             truncated=got.result.truncated,
         )
 
-    def _log(self, question: str, status: str, seconds: float, answer: Answer | None = None, error: str | None = None) -> None:
+    def _log(
+        self,
+        question: str,
+        status: str,
+        seconds: float,
+        answer: Answer | None = None,
+        error: str | None = None,
+    ) -> None:
         if not self.log:
             return
         log_question(
@@ -209,4 +216,4 @@ def ask(settings: Settings, question: str, offline: bool = False, today: str | N
         return asker.ask(question)
 
 
-__all__ = ["AskError", "Answer", "Asker", "QueryError", "ask", "check_question"]
+__all__ = ["Answer", "AskError", "Asker", "QueryError", "ask", "check_question"]

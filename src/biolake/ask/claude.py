@@ -118,7 +118,9 @@ def answer_with_claude(
     out = ClaudeAnswer(declined=False, model=reply.model)
     for attempt in (1, 2):
         if reply.refused:
-            return ClaudeAnswer(declined=True, explanation="Claude declined to answer this question", model=reply.model)
+            return ClaudeAnswer(
+                declined=True, explanation="Claude declined to answer this question", model=reply.model
+            )
         data = parse_reply(reply.text)
         if data.get("answerable") is False or not data.get("sql"):
             reason = str(data.get("explanation") or "Claude says the lake cannot answer this question")

@@ -87,7 +87,7 @@ def _one_duckdb_select(sql: str) -> None:
         raise UnsafeSQL(f"only read-only queries are allowed ({statements[0].type.name} is not)")
 
 
-def _check_tables(tree: exp.Expression, allowed: set[str]) -> None:
+def _check_tables(tree: exp.Query, allowed: set[str]) -> None:
     for scope in traverse_scope(tree):
         for table in scope.tables:
             if not isinstance(table.this, exp.Identifier):

@@ -122,9 +122,7 @@ class Sandbox:
         finally:
             timer.cancel()
         truncated = len(rows) > self.row_limit
-        return SandboxResult(
-            checked, columns, rows[: self.row_limit], truncated, time.perf_counter() - start
-        )
+        return SandboxResult(checked, columns, rows[: self.row_limit], truncated, time.perf_counter() - start)
 
 
 def _exposed(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

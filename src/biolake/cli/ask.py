@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -131,10 +132,8 @@ def _readline_history(path: Path) -> Callable[[], None]:
     except ImportError:  # pragma: no cover - Windows without pyreadline
         return lambda: None
     if path.is_file():
-        try:
+        with contextlib.suppress(OSError):
             readline.read_history_file(str(path))
-        except OSError:
-            pass
     readline.set_history_length(1000)
 
     def save() -> None:

@@ -11,7 +11,9 @@ from biolake.ask.offline.parse import MAX_QUESTION_CHARS, Declined, Plan, parse
 __all__ = ["MAX_QUESTION_CHARS", "Catalog", "Compiled", "Declined", "Plan", "load_catalog", "translate"]
 
 
-def translate(question: str, today: date, subject: str, catalog: Catalog | None = None) -> Compiled | Declined:
+def translate(
+    question: str, today: date, subject: str, catalog: Catalog | None = None
+) -> Compiled | Declined:
     """SQL (and how to say its result) for ``question``, or why the offline engine declines."""
     cat = catalog or load_catalog()
     plan = parse(question, cat, today)

@@ -121,7 +121,11 @@ def load_catalog(path: Path | None = None) -> Catalog:
         }  # fmt: skip
         topics = {
             key: Topic(
-                key, spec["label"], tuple(spec["phrases"]), spec["relation"], tuple(spec["columns"]),
+                key,
+                spec["label"],
+                tuple(spec["phrases"]),
+                spec["relation"],
+                tuple(spec["columns"]),
                 spec["answer"],
             )
             for key, spec in doc["topics"].items()

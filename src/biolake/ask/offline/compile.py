@@ -127,7 +127,13 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
                 return f"There is no {target.label} data {scope}."
             said = []
             for i, m in enumerate(plan.targets):
-                word = {"avg": "average", "sum": "total", "max": "highest", "min": "lowest", "count": "number of"}[agg]
+                word = {
+                    "avg": "average",
+                    "sum": "total",
+                    "max": "highest",
+                    "min": "lowest",
+                    "count": "number of",
+                }[agg]
                 if m.column == "*":
                     kinds = " and ".join(k.replace("_", " ") for k in plan.workout_types)
                     said.append(f"you did {rows[0][i]:,} {kinds + ' ' if kinds else ''}{m.label}")
@@ -138,7 +144,9 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
 
     elif plan.kind == "count":
         lines = ["SELECT count(*) AS days", FROM_MARK]
-        where = _where(plan, src, subject, today, extra=[f"{value} IS NOT NULL"] if target.column != "*" else [])
+        where = _where(
+            plan, src, subject, today, extra=[f"{value} IS NOT NULL"] if target.column != "*" else []
+        )
 
         def explain(columns: list[str], rows: Rows) -> str:
             n = rows[0][0] if rows else 0
@@ -181,7 +189,7 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
             word = "highest" if plan.descending else "lowest"
             top = rows[0]
             return _cap(
-                f"your {word} {target.label} {scope} was {_num(top[-1], target.decimals, target.unit)} on {top[0]}"
+                f"your {word} {target.label} {scope} was {_num(top[-1], target.decimals, target.unit)} on {top[0]}"  # noqa: E501
                 + (f" (and {len(rows) - 1} more shown)" if len(rows) > 1 else "")
                 + "."
             )
@@ -239,10 +247,14 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
             slope = _slope(points)
             first, last = rows[0], rows[-1]
             spread = max(v for _, v in points) - min(v for _, v in points)
-            way = "flat" if abs(slope) * len(points) < 0.1 * (spread or 1) else ("rising" if slope > 0 else "falling")
+            way = (
+                "flat"
+                if abs(slope) * len(points) < 0.1 * (spread or 1)
+                else ("rising" if slope > 0 else "falling")
+            )
             return _cap(
                 f"your {target.label} {scope} went from {_num(first[1], target.decimals, target.unit)} "
-                f"({bucket} of {first[0]}) to {_num(last[1], target.decimals, target.unit)} ({bucket} of {last[0]}): "
+                f"({bucket} of {first[0]}) to {_num(last[1], target.decimals, target.unit)} ({bucket} of {last[0]}): "  # noqa: E501
                 f"{way}, {slope:+.{max(target.decimals, 1)}f} per {bucket} on a straight-line fit."
             )
 
@@ -275,7 +287,9 @@ def _correlation(plan: Plan, subject: str) -> Compiled:
         f"AND y.{y.relation.date} = x.{x.relation.date}{shift}\n"
         "WHERE " + "\n  AND ".join(where)
     )
-    when = {1: "the next day's ", -1: "the previous day's ", 0: "the same day's "}.get(lag, f"{lag:+d} days' ")
+    when = {1: "the next day's ", -1: "the previous day's ", 0: "the same day's "}.get(
+        lag, f"{lag:+d} days' "
+    )
     scope = plan.period.describe() if plan.period else "over all your data"
 
     def explain(columns: list[str], rows: Rows) -> str:
@@ -283,7 +297,15 @@ def _correlation(plan: Plan, subject: str) -> Compiled:
         if r is None or n < 3:
             return f"Not enough days with both {x.label} and {y.label} {scope} to correlate them."
         size = abs(r)
-        strength = "no real" if size < 0.1 else "a weak" if size < 0.3 else "a moderate" if size < 0.5 else "a strong"
+        strength = (
+            "no real"
+            if size < 0.1
+            else "a weak"
+            if size < 0.3
+            else "a moderate"
+            if size < 0.5
+            else "a strong"
+        )
         sign = "" if size < 0.1 else (" positive" if r > 0 else " negative")
         return _cap(
             f"{strength}{sign} correlation between {x.label} and {when}{y.label} {scope}: "
@@ -300,7 +322,7 @@ def _topic(plan: Plan, catalog: Catalog, subject: str, today: date) -> Compiled:
     cols = ", ".join(topic.columns)
     if plan.period is not None and not (plan.period.start == plan.period.end == today):
         span = f"date_day BETWEEN {_lit(plan.period.start)} AND {_lit(plan.period.end)}"
-        sql = f"SELECT {cols}\nFROM gold.{topic.relation}\nWHERE subject_id = {_lit(subject)} AND {span}\nORDER BY date_day DESC"
+        sql = f"SELECT {cols}\nFROM gold.{topic.relation}\nWHERE subject_id = {_lit(subject)} AND {span}\nORDER BY date_day DESC"  # noqa: E501
     else:
         sql = (
             f"SELECT {cols}\nFROM gold.{topic.relation}\nWHERE subject_id = {_lit(subject)} "

@@ -15,19 +15,19 @@ from biolake.ask.offline.timeexpr import Period, find_periods
 
 MAX_QUESTION_CHARS = 1000
 
-FILLER = set(
-    """a about across after all along am an and any are as at average avg be been between by can compare
-    compared daily day days did do does doing done dropped drops dip dipped each ever fell falls for from get
-    gets give gives go goes going got had has have how i i'm im in into is it its just kind like look
-    looks looked many me mean median much my nights night of on or over overall per please points
-    rise rose score see should show shows tell than that the them there these those time times to total
-    typical typically values value vs versus was were went what whats what's when where which while who
-    with you your yours this been being usually generally actually level levels amount number data
-    stats statistics summary summarize summarise give list display find come came goes went me myself
-    did does do feel felt has been were are hit reached reach stay stayed stays keep kept under
-    above below more less than fewer higher lower greater at least most take took make made log logged
-    record recorded been ago""".split()
-)
+FILLER_WORDS = """
+    a about above across actually after ago all along am amount an and any are as at average avg be
+    been being below between by came can come compare compared daily data day days did dip dipped
+    display do does doing done dropped drops each ever falls feel fell felt fewer find for from
+    generally get gets give gives go goes going got greater had has have higher hit how i i'm im in
+    into is it its just keep kept kind least less level levels like list log logged look looked
+    looks lower made make many me mean median more most much my myself night nights number of on or
+    over overall per please points reach reached record recorded rise rose score see should show
+    shows statistics stats stay stayed stays summarise summarize summary take tell than that the
+    them there these this those time times to took total typical typically under usually value
+    values versus vs was went were what what's whats when where which while who with you your yours
+"""
+FILLER = frozenset(FILLER_WORDS.split())
 AGG_WORDS = {
     "avg": r"average|avg|mean|typical|typically|on average|per day|a day|daily average",
     "sum": r"total|sum|in total|altogether|combined|overall total",
@@ -35,7 +35,7 @@ AGG_WORDS = {
     "min": r"min|minimum|lowest|least|worst|bottom",
 }
 COUNT_RE = r"\bhow many\b|\bnumber of\b|\bhow often\b|\bcount\b"
-LIST_RE = r"\bshow\b|\blist\b|\bdisplay\b|\bwhich days\b|\bwhat days\b|\bwhich nights\b|\bwhen did\b|\bwhen was\b|\bwhen were\b"
+LIST_RE = r"\bshow\b|\blist\b|\bdisplay\b|\bwhich days\b|\bwhat days\b|\bwhich nights\b|\bwhen did\b|\bwhen was\b|\bwhen were\b"  # noqa: E501
 TREND_RE = (
     r"\btrends?\b|\btrending\b|\bover time\b|\bchanged?\b|\bchanging\b|\bevolved?\b|\bprogress(?:ed|ion)?\b"
     r"|\bimprov(?:ed|ing)\b|\bgetting (?:better|worse)\b|\bgoing (?:up|down)\b"
@@ -44,9 +44,9 @@ CORR_RE = (
     r"\bcorrelat(?:e|es|ed|ion|ions)\b|\brelationship\b|\brelated\b|\brelate\b|\bconnection\b"
     r"|\blink(?:ed)?\b|\baffect(?:s|ed)?\b|\bimpact(?:s|ed)?\b|\binfluence(?:s|d)?\b|\bpredict(?:s)?\b"
 )
-NEXT_RE = r"\bnext day(?: s)?\b|\bthe following day(?: s)?\b|\bfollowing day(?: s)?\b|\bthe day after\b|\bday after\b|\bnext morning(?: s)?\b|\bnext\b"
-PREV_RE = r"\bprevious day(?: s)?\b|\bprevious night(?: s)?\b|\bday before\b|\bthe night before\b|\bprior day(?: s)?\b|\bprevious\b"
-RANK_RE = r"\b(?P<w>best|worst|highest|lowest|most|least|top|bottom|max|maximum|min|minimum|peak)\b(?: (?P<n>\d{1,2}))?"
+NEXT_RE = r"\bnext day(?: s)?\b|\bthe following day(?: s)?\b|\bfollowing day(?: s)?\b|\bthe day after\b|\bday after\b|\bnext morning(?: s)?\b|\bnext\b"  # noqa: E501
+PREV_RE = r"\bprevious day(?: s)?\b|\bprevious night(?: s)?\b|\bday before\b|\bthe night before\b|\bprior day(?: s)?\b|\bprevious\b"  # noqa: E501
+RANK_RE = r"\b(?P<w>best|worst|highest|lowest|most|least|top|bottom|max|maximum|min|minimum|peak)\b(?: (?P<n>\d{1,2}))?"  # noqa: E501
 OPS = [
     (r"at least|no less than|>=", ">="),
     (r"at most|no more than|<=", "<="),
@@ -54,11 +54,15 @@ OPS = [
     (r"above|over|more than|greater than|higher than|exceeding|exceeded|>", ">"),
     (r"exactly|equal to|=", "="),
 ]
-UNIT = r"(?:(?P<unit>%|percent|hours?|hrs?|hr|h|minutes?|mins?|min|kg|kilos?|kilograms|lbs?|pounds|steps?|bpm|ms|kcal|calories|cal|mg/dl|mgdl|mmol/l|mmol|mg|grams?|g|kj|kilojoules|watts?|w|c|degrees)\b)?"
+UNIT = r"(?:(?P<unit>%|percent|hours?|hrs?|hr|h|minutes?|mins?|min|kg|kilos?|kilograms|lbs?|pounds|steps?|bpm|ms|kcal|calories|cal|mg/dl|mgdl|mmol/l|mmol|mg|grams?|g|kj|kilojoules|watts?|w|c|degrees)\b)?"  # noqa: E501
 NUMBER = r"(?P<num>-?\d+(?:\.\d+)?)"
 DAY_FILTERS = [
     (r"\b(?:on |at |during |over )?(?:the )?weekends?\b", "weekends", "isodow({d}) IN (6, 7)"),
-    (r"\b(?:on |during )?(?:the )?weekdays?\b|\b(?:on )?work ?days\b", "weekdays", "isodow({d}) BETWEEN 1 AND 5"),
+    (
+        r"\b(?:on |during )?(?:the )?weekdays?\b|\b(?:on )?work ?days\b",
+        "weekdays",
+        "isodow({d}) BETWEEN 1 AND 5",
+    ),
     (r"\b(?:on )?(?:workout|training) days\b", "workout days", "{s}.workouts > 0"),
     (r"\b(?:on )?(?:rest days|days off)\b", "rest days", "{s}.workouts = 0"),
 ]
@@ -194,7 +198,11 @@ def parse(question: str, catalog: Catalog, today: date) -> Plan | Declined:
     is_count = bool(text.take(COUNT_RE))
     is_list = bool(text.take(LIST_RE))
     rank = text.take(RANK_RE)
-    aggs = [agg for agg, pattern in AGG_WORDS.items() if agg in ("avg", "sum") and text.take(rf"\b(?:{pattern})\b")]
+    aggs = [
+        agg
+        for agg, pattern in AGG_WORDS.items()
+        if agg in ("avg", "sum") and text.take(rf"\b(?:{pattern})\b")
+    ]
     unknown = [w for w in text.leftover() if w not in FILLER]
     if unknown:
         shown = " ".join(dict.fromkeys(unknown))[:80]
@@ -238,17 +246,23 @@ def parse(question: str, catalog: Catalog, today: date) -> Plan | Declined:
     if plan.workout_types and targets[0].relation.grain != "workout":
         return Declined("workout types go with workout metrics (output, power, duration, workouts)")
     if plan.dimension and plan.dimension.grain == "workout" and targets[0].relation.grain != "workout":
-        return Declined(f"{targets[0].label} is a daily metric; group by workout type works on workout metrics")
+        return Declined(
+            f"{targets[0].label} is a daily metric; group by workout type works on workout metrics"
+        )
     grains = {m.relation.grain for m in targets}
     if len(grains) > 1:
         return Declined("ask about daily metrics and workout metrics separately")
-    if targets[0].relation.grain == "day" and any(c.metric.relation.grain == "workout" for c in plan.conditions):
+    if targets[0].relation.grain == "day" and any(
+        c.metric.relation.grain == "workout" for c in plan.conditions
+    ):
         return Declined("conditions on single workouts go with workout metrics")
 
     if is_corr:
         metrics = [m for _, m in mentions]
         if len(dict.fromkeys(metrics)) != 2 or plan.conditions or plan.dimension:
-            return Declined("a correlation needs exactly two metrics (e.g. 'sleep score and next-day readiness')")
+            return Declined(
+                "a correlation needs exactly two metrics (e.g. 'sleep score and next-day readiness')"
+            )
         if any(m.relation.grain != "day" for m in metrics):
             return Declined("correlations are computed between daily metrics")
         plan.kind = "correlation"
@@ -304,7 +318,9 @@ def parse(question: str, catalog: Catalog, today: date) -> Plan | Declined:
 def _comparisons(text: _Text) -> list[tuple[int, str, float, str, str]]:
     out = []
     for words, op in OPS:
-        for m in text.take(rf"(?:\b|(?<=\s))(?:{words})\s*{NUMBER}\s*{UNIT}(?: or (?:more|less|fewer|higher|lower))?"):
+        for m in text.take(
+            rf"(?:\b|(?<=\s))(?:{words})\s*{NUMBER}\s*{UNIT}(?: or (?:more|less|fewer|higher|lower))?"
+        ):
             unit = (m["unit"] or "").lower()
             out.append((m.start(), op, float(m["num"]), unit, m.group(0)))
     for m in text.take(rf"\b{NUMBER}\s*{UNIT}\s+or (?P<dir>more|higher|above|less|fewer|lower|below)\b"):

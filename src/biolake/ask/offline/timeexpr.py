@@ -76,7 +76,10 @@ def find_period(text: str, today: date) -> Found | None:
         (r"\byesterday\b|\blast night\b", _day(today - timedelta(days=1), "yesterday")),
         (r"\btoday\b|\btonight\b|\bthis morning\b", _day(today, "today")),
         (r"\bthis week\b", Period(monday, today, "this week")),
-        (r"\blast week\b|\bprevious week\b", Period(monday - timedelta(7), monday - timedelta(1), "last week")),
+        (
+            r"\blast week\b|\bprevious week\b",
+            Period(monday - timedelta(7), monday - timedelta(1), "last week"),
+        ),
         (r"\bthis month\b", Period(first, today, "this month")),
         (
             r"\blast month\b|\bprevious month\b",
@@ -93,7 +96,10 @@ def find_period(text: str, today: date) -> Found | None:
     for pattern, period in fixed:
         for m in re.finditer(pattern, text):
             candidates.append(Found(period, m.span()))
-    for m in re.finditer(rf"\b(?:in |over |during |for )?(?:the )?(?:past|last|previous) {NUM} ?(?P<u>days?|weeks?|months?)\b", text):
+    for m in re.finditer(
+        rf"\b(?:in |over |during |for )?(?:the )?(?:past|last|previous) {NUM} ?(?P<u>days?|weeks?|months?)\b",
+        text,
+    ):
         n, unit = _n(m["n"]), m["u"].rstrip("s")
         if unit == "day":
             start = today - timedelta(days=n - 1)
@@ -102,7 +108,7 @@ def find_period(text: str, today: date) -> Found | None:
         else:
             start = _shift_months(today, n) + timedelta(days=1)
         candidates.append(Found(Period(start, today, f"the past {n} {unit}{'s' if n > 1 else ''}"), m.span()))
-    for m in re.finditer(rf"\b(?:in |during |for |over )?(?:the )?(?:past|last) (?P<u>fortnight)\b", text):
+    for m in re.finditer(r"\b(?:in |during |for |over )?(?:the )?(?:past|last) (?P<u>fortnight)\b", text):
         candidates.append(Found(Period(today - timedelta(13), today, "the past 2 weeks"), m.span()))
     for m in re.finditer(rf"\b(?:between|from) (?P<a>{ISO}) (?:and|to|until) (?P<b>{ISO})\b", text):
         a, b = date.fromisoformat(m["a"]), date.fromisoformat(m["b"])
@@ -112,14 +118,21 @@ def find_period(text: str, today: date) -> Found | None:
         candidates.append(Found(Period(a, today, f"since {m['a']}"), m.span()))
     for m in re.finditer(rf"\b(?:on )?(?P<a>{ISO})\b", text):
         candidates.append(Found(_day(date.fromisoformat(m["a"]), m["a"]), m.span()))
-    for m in re.finditer(rf"\b(?:on )?(?P<m>{MONTH_RE}) (?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?: (?P<y>\d{{4}}))?\b", text):
+    for m in re.finditer(
+        rf"\b(?:on )?(?P<m>{MONTH_RE}) (?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?: (?P<y>\d{{4}}))?\b", text
+    ):
         candidates.append(Found(_day_in_month(_month(m["m"]), int(m["d"]), m["y"], today), m.span()))
-    for m in re.finditer(rf"\b(?:on )?(?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{MONTH_RE})(?: (?P<y>\d{{4}}))?\b", text):
+    for m in re.finditer(
+        rf"\b(?:on )?(?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)? (?:of )?(?P<m>{MONTH_RE})(?: (?P<y>\d{{4}}))?\b",  # noqa: E501
+        text,
+    ):
         candidates.append(Found(_day_in_month(_month(m["m"]), int(m["d"]), m["y"], today), m.span()))
     for m in re.finditer(rf"\bsince (?P<m>{MONTH_RE})(?: (?P<y>\d{{4}}))?\b", text):
         p = _month_period(_month(m["m"]), int(m["y"]) if m["y"] else None, today, "")
         candidates.append(Found(Period(p.start, today, f"since {p.start:%B %Y}"), m.span()))
-    for m in re.finditer(rf"\b(?:in|during|for|over|throughout) (?P<m>{MONTH_RE})(?: (?P<y>\d{{4}}))?\b", text):
+    for m in re.finditer(
+        rf"\b(?:in|during|for|over|throughout) (?P<m>{MONTH_RE})(?: (?P<y>\d{{4}}))?\b", text
+    ):
         year = int(m["y"]) if m["y"] else None
         p = _month_period(_month(m["m"]), year, today, "")
         candidates.append(Found(Period(p.start, p.end, f"in {p.start:%B %Y}"), m.span()))
