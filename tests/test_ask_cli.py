@@ -45,6 +45,7 @@ def test_table_output_with_sql(lake: Path) -> None:
     assert proc.returncode == 0 and "readiness score was below 70" in proc.stdout and "SELECT" in proc.stdout
 
 
+@pytest.mark.slow
 def test_decline_and_bad_input_execute_nothing(lake: Path) -> None:
     run = RunCli(lake)
     proc = run("ask", "--offline", "What is my blood pressure? ; DROP TABLE gold.daily_summary", env=PIN)
@@ -68,6 +69,7 @@ def test_interactive_mode(lake: Path) -> None:
     assert "steps was" in proc.stdout and "ambiguous" in proc.stdout and "never" not in proc.stdout
 
 
+@pytest.mark.slow
 def test_claude_through_the_stub(lake: Path) -> None:
     body = {"answerable": True, "sql": "SELECT max(steps) AS most FROM gold.daily_summary WHERE subject_id = 'me'",  # noqa: E501
             "explanation": "max steps", "assumptions": [], "confidence": 0.8}  # fmt: skip

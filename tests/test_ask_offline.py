@@ -69,6 +69,27 @@ def test_am_i_overtraining(asker: Asker) -> None:
 
 
 @pytest.mark.parametrize(
+    "question, lag",
+    [
+        ("How does sleep correlate with next-day readiness?", 1),
+        ("Do steps affect my readiness the next day?", 1),
+        ("Does readiness relate to the previous day's training load?", -1),
+        ("correlation between steps and sleep score", 0),
+    ],
+)
+def test_correlation_lags(asker: Asker, question: str, lag: int) -> None:
+    a = asker.ask(question)
+    assert a.status == "answered", a.answer
+    words = {
+        1: ("+ 1", "the next day's"),
+        -1: ("- 1", "the previous day's"),
+        0: ("= x.date_day\n", "the same day's"),
+    }
+    shift, said = words[lag]
+    assert shift in (a.sql or "") and said in a.answer
+
+
+@pytest.mark.parametrize(
     "question, reason",
     [
         ("What is my blood pressure?", "no blood pressure"),

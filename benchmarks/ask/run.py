@@ -110,6 +110,7 @@ def run_engine(engine: str, lake: Path, spec: dict[str, Any]) -> dict[str, Any]:
         rows.append(
             {
                 "id": q["id"],
+                "set": q.get("set", "dev"),
                 "scope": q["scope"],
                 "verdict": verdict,
                 "seconds": round(seconds, 4),
@@ -130,6 +131,14 @@ def run_engine(engine: str, lake: Path, spec: dict[str, Any]) -> dict[str, Any]:
         "out_of_scope": len(outscope),
         "out_of_scope_declined": sum(r["verdict"] == "declined" for r in outscope),
         "out_of_scope_wrong": sum(r["verdict"] == "wrong" for r in outscope),
+        "accuracy_by_set": {
+            name: round(
+                sum(r["verdict"] == "right" for r in inscope if r["set"] == name)
+                / max(1, sum(r["set"] == name for r in inscope)),
+                4,
+            )
+            for name in sorted({r["set"] for r in rows})
+        },
         "startup_s": round(startup, 3),
         "latency_median_s": round(statistics.median(latencies), 4),
         "latency_p95_s": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 4),
@@ -162,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({r['execution_accuracy']:.1%}; {r['in_scope_declined']} declined, {r['in_scope_wrong']} wrong); "  # noqa: E501
             f"out of scope {r['out_of_scope_declined']}/{r['out_of_scope']} declined; "
             f"latency median {r['latency_median_s'] * 1000:.1f} ms, max {r['latency_max_s'] * 1000:.1f} ms "
-            f"(start-up {r['startup_s']:.2f} s)"
+            f"(start-up {r['startup_s']:.2f} s); in-scope accuracy by set {r['accuracy_by_set']}"
         )
         for row in r["results"]:
             if row["verdict"] != ("right" if row["scope"] == "in" else "declined"):

@@ -13,6 +13,8 @@ import yaml
 
 from biolake.resources import resource_dir
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+
 
 @dataclass(frozen=True)
 class Column:
@@ -68,7 +70,7 @@ def dbt_descriptions(models_dir: Path | None = None) -> dict[str, tuple[str, dic
     root = models_dir or resource_dir("dbt") / "models"
     out: dict[str, tuple[str, dict[str, str]]] = {}
     for path in sorted(root.rglob("*.yml")):
-        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER) or {}
         for model in doc.get("models", []) or []:
             cols = {
                 str(c["name"]): _squash(c.get("description", ""))

@@ -12,6 +12,8 @@ import yaml
 from biolake.errors import ConfigError
 from biolake.resources import resource_dir
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -93,7 +95,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
     """Read and check the catalog (default: ``sql/ask/catalog.yaml``)."""
     path = path or resource_dir("sql") / "ask" / "catalog.yaml"
     try:
-        doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
         relations = {k: _relation(k, v) for k, v in doc["relations"].items()}
         metrics = {
             key: Metric(

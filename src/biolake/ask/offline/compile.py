@@ -12,6 +12,7 @@ from biolake.ask.offline.parse import Plan
 
 Rows = Sequence[tuple[Any, ...]]
 FROM_MARK = "\0FROM"  # replaced once every join is known
+AGG_WORDS = {"avg": "average", "sum": "total", "max": "highest", "min": "lowest", "count": "number of"}
 OP_WORDS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least", "=": "equal to"}
 
 
@@ -126,20 +127,18 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
             if not n and target.column != "*":
                 return f"There is no {target.label} data {scope}."
             said = []
+            one_day = plan.period is not None and plan.period.start == plan.period.end
+            word = AGG_WORDS[agg] if not (one_day and target.relation.grain == "day") else ""
             for i, m in enumerate(plan.targets):
-                word = {
-                    "avg": "average",
-                    "sum": "total",
-                    "max": "highest",
-                    "min": "lowest",
-                    "count": "number of",
-                }[agg]
                 if m.column == "*":
                     kinds = " and ".join(k.replace("_", " ") for k in plan.workout_types)
                     said.append(f"you did {rows[0][i]:,} {kinds + ' ' if kinds else ''}{m.label}")
                 else:
-                    said.append(f"your {word} {m.label} was {_num(rows[0][i], m.decimals, m.unit)}")
-            per = "" if target.column == "*" else f" ({n} {noun} with data)"
+                    value = _num(rows[0][i], m.decimals, m.unit)
+                    said.append(f"your {word + ' ' if word else ''}{m.label} was {value}")
+            per = (
+                "" if target.column == "*" or one_day else f" ({n} {noun if n != 1 else noun[:-1]} with data)"
+            )
             return _cap(f"{' and '.join(said)} {scope}{per}.")
 
     elif plan.kind == "count":

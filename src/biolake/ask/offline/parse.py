@@ -354,11 +354,14 @@ def _family_member(metric: Metric, unit: str, catalog: Catalog) -> Metric:
 
 def _lag(nexts: list[int], prevs: list[int], mentions: list[tuple[int, Metric]]) -> int:
     """+1 when the second metric is the next day's, -1 when it is the previous day's (relative to the
-    first); a marker before the first metric flips the sign."""
+    first); a marker on the first metric flips the sign."""
     first, second = mentions[0][0], next(p for p, m in mentions if m is not mentions[0][1])
     lag = 0
     for marker, sign in [(p, 1) for p in nexts] + [(p, -1) for p in prevs]:
+        # "next-day readiness": the metric after the marker; "readiness the next day": the one before
         target = min((p for p, _ in mentions if p > marker), default=None)
+        if target is None:
+            target = max((p for p, _ in mentions if p < marker), default=None)
         if target == second:
             lag += sign
         elif target == first:

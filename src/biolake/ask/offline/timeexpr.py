@@ -91,6 +91,9 @@ def find_period(text: str, today: date) -> Found | None:
             Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), "last year"),
         ),
         (r"\b(?:recently|lately)\b", Period(today - timedelta(29), today, "the past 30 days")),
+        (r"\b(?:the )?past week\b", Period(today - timedelta(6), today, "the past 7 days")),
+        (r"\b(?:the )?past month\b", Period(_shift_months(today, 1) + timedelta(1), today, "the past month")),
+        (r"\b(?:the )?past year\b", Period(_shift_months(today, 12) + timedelta(1), today, "the past year")),
     ]
     candidates: list[Found] = []
     for pattern, period in fixed:
