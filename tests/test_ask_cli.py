@@ -67,6 +67,16 @@ def test_interactive_mode(lake: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "steps was" in proc.stdout and "ambiguous" in proc.stdout and "never" not in proc.stdout
+    history = (lake / "state" / "ask_history").read_text().splitlines()
+    assert history[-2:] == ["average steps last week", "best temperature"]
+
+
+def test_schema_listing_and_missing_lake(lake: Path, tmp_path: Path) -> None:
+    proc = RunCli(lake)("--format", "json", "ask", "--schema", env=PIN)
+    relations = {row["relation"] for row in json.loads(proc.stdout)}
+    assert "gold.daily_summary" in relations and "intermediate.int_workouts_stress" in relations
+    assert not any(r.startswith("main.") for r in relations)
+    assert_one_error_line(RunCli(tmp_path / "nowhere")("ask", "--offline", "steps today", env=PIN), "build")
 
 
 @pytest.mark.slow

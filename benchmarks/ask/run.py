@@ -15,6 +15,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         engines = ["offline"]
     report = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "today": str(spec["today"])}
     report["engines"] = [run_engine(e, lake, spec) for e in engines]
+    report["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     failed = False
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             or r["latency_max_s"] >= MAX_LATENCY_S
         ):
             failed = True
-    print(f"results: {args.out}")
+    print(f"peak RSS {report['peak_rss_mib']} MiB; results: {args.out}")
     return 1 if args.check and failed else 0
 
 

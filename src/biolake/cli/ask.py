@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -103,7 +102,7 @@ def _show_schema(asker: Asker, fmt: OutputFormat) -> None:
 def _interactive(asker: Asker, st: State, show_sql: bool) -> None:
     from biolake.errors import BiolakeError
 
-    history = _readline_history(asker.paths.state / HISTORY_FILE)
+    history = _History(asker.paths.state / HISTORY_FILE)
     if sys.stdin.isatty():
         err.print(f"biolake ask ({asker.engine} engine): one question per line; 'quit' or Ctrl-D ends.")
     try:
@@ -117,33 +116,43 @@ def _interactive(asker: Asker, st: State, show_sql: bool) -> None:
                 continue
             if text.lower() in QUIT:
                 break
+            history.add(text)
             try:
                 _show(asker.ask(text), st, show_sql)
             except BiolakeError as exc:
                 err.print(f"[bold red]error:[/] {exc}", highlight=False)
     finally:
-        history()
+        history.save()
 
 
-def _readline_history(path: Path) -> Callable[[], None]:
-    """Load the prompt history; returns the function that saves it."""
-    try:
-        import readline
-    except ImportError:  # pragma: no cover - Windows without pyreadline
-        return lambda: None
-    if path.is_file():
-        with contextlib.suppress(OSError):
-            readline.read_history_file(str(path))
-    readline.set_history_length(1000)
+class _History:
+    """The prompt's readline history, kept in the lake's state folder between sessions."""
 
-    def save() -> None:
+    def __init__(self, path: Path) -> None:
+        self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            readline.write_history_file(str(path))
-        except OSError:
-            pass
+            import readline
+        except ImportError:  # pragma: no cover - Python built without readline
+            self.readline = None
+            return
+        self.readline = readline
+        if path.is_file():
+            with contextlib.suppress(OSError):
+                readline.read_history_file(str(path))
+        readline.set_history_length(1000)
 
-    return save
+    def add(self, line: str) -> None:
+        """Remember ``line`` (input() adds it itself only when reading from a terminal)."""
+        rl = self.readline
+        if rl is not None and not sys.stdin.isatty():
+            rl.add_history(line)
+
+    def save(self) -> None:
+        if self.readline is None:
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.readline.write_history_file(str(self.path))
 
 
 def register(app: typer.Typer) -> None:
