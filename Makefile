@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_LAKE ?= lake
 
-.PHONY: help venv demo test test-fast lint format bench bench-demo bench-ml clean
+.PHONY: help venv demo test test-fast lint format bench bench-demo bench-ml bench-ask clean
 
 help:
 	@echo "make demo   - set up .venv, generate a year of demo exports and ingest them into ./$(DEMO_LAKE), show status"
@@ -52,6 +52,10 @@ bench-demo: $(STAMP)
 
 bench-ml: $(STAMP)
 	$(BIN)/python benchmarks/bench_ml.py --check
+
+# biolake ask: execution accuracy (offline >= 90 % in scope, every out-of-scope question declined), latency
+bench-ask: $(STAMP)
+	$(BIN)/python benchmarks/ask/run.py --engine both --check
 
 clean:
 	rm -rf $(VENV) demo-exports .pytest_cache .mypy_cache .ruff_cache
