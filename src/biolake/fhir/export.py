@@ -38,7 +38,7 @@ from biolake.lake.catalog import open_catalog, sql_string
 from biolake.lake.paths import LakePaths
 
 POST_BATCH = 500  # Observations per transaction bundle sent to a server
-MEMORY_LIMIT = "256MB"
+MEMORY_LIMIT = "128MB"
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ source name), so ids and order are stable.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import duckdb
@@ -21,6 +23,7 @@ from biolake.fhir.ids import identifier, resource_id
 Granularity = Literal["daily", "raw"]
 Style = Literal["relative", "urn"]
 BATCH_ROWS = 5000
+SLICE_DAYS = 92  # each query covers at most this many local days: memory does not grow with the window
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,14 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> I
             yield dict(zip(columns, values, strict=True))
 
 
+def _slices(start: date, end: date) -> Iterator[tuple[date, date]]:
+    """Consecutive ranges of at most SLICE_DAYS local days covering ``start``..``end``."""
+    while start <= end:
+        last = min(end, start + timedelta(days=SLICE_DAYS - 1))
+        yield start, last
+        start = last + timedelta(days=1)
+
+
 def iter_observations(
     con: duckdb.DuckDBPyConnection,
     subject: Subject,
@@ -281,15 +292,16 @@ def iter_observations(
     granularity: Granularity,
 ) -> Iterator[dict[str, Any]]:
     """Every Observation of ``subject`` between local dates ``start`` and ``end`` (inclusive), kind by kind
-    in the order of the code table, each kind in time order."""
-    params = {"subject": subject.subject_id, "start": start, "end": end}
+    in the order of the code table, each kind in time order within slices of SLICE_DAYS local days (one
+    query each, so DuckDB never sorts more than a slice: memory stays flat however long the window)."""
     for key, by_granularity in SOURCES.items():
         sql = by_granularity.get(granularity)
         if sql is None:
             continue
         build = BUILDERS.get(key, build_quantity)
-        for row in _rows(con, sql, params):
-            yield build(key, row, subject)
+        for lo, hi in _slices(start, end):
+            for row in _rows(con, sql, {"subject": subject.subject_id, "start": lo, "end": hi}):
+                yield build(key, row, subject)
 
 
 # --- CGM summary ---------------------------------------------------------------------------------------
@@ -357,6 +369,40 @@ def cgm_summary_observations(
     return [*members, group]
 
 
+_GLUCOSE = f"""
+    SELECT ts_utc, local_date, glucose_mgdl AS gl FROM glucose_readings
+    WHERE {WINDOW} AND glucose_mgdl IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY ts_utc ORDER BY _source, device, reading_kind) = 1
+"""
+_SLICE_TOTALS = f"""
+WITH g AS ({_GLUCOSE})
+SELECT count(*), sum(gl), sum(gl * gl),
+    count(*) FILTER (WHERE gl BETWEEN 70 AND 180), count(*) FILTER (WHERE gl < 54),
+    count(*) FILTER (WHERE gl < 70), count(*) FILTER (WHERE gl > 180), count(*) FILTER (WHERE gl > 250),
+    count(DISTINCT local_date), epoch(min(ts_utc)), epoch(max(ts_utc))
+FROM g
+"""
+_SLICE_GAPS = f"""
+WITH g AS ({_GLUCOSE}),
+gaps AS (SELECT epoch(ts_utc) - epoch(lag(ts_utc) OVER (ORDER BY ts_utc)) AS gap FROM g)
+SELECT gap, count(*) FROM gaps WHERE gap > 0 GROUP BY gap
+"""
+
+
+def _median(counts: Mapping[float, int]) -> float | None:
+    """The median of values given as value -> count (the mean of the two middle ones for an even count)."""
+    total = sum(counts.values())
+    low_index, high_index = (total - 1) // 2, total // 2
+    seen, low = 0, None
+    for value in sorted(counts):
+        seen += counts[value]
+        if low is None and seen > low_index:
+            low = value
+        if low is not None and seen > high_index:
+            return (low + value) / 2
+    return None
+
+
 def period_glucose_summary(
     con: duckdb.DuckDBPyConnection, subject_id: str, start: date, end: date
 ) -> dict[str, float | None] | None:
@@ -367,49 +413,42 @@ def period_glucose_summary(
     GMI = 3.31 + 0.02392 · mean (Bergenstal et al., Diabetes Care 2018); in_range_70_180 = % of readings
     in [70, 180]; below_54 / below_70 = % < 54 / < 70; above_180 / above_250 = % > 180 / > 250;
     active_percent = readings / readings expected at the median interval between first and last reading
-    (capped at 100); days_of_wear = local days with a reading.
+    (capped at 100); days_of_wear = local days with a reading. Totals are summed over slices of
+    SLICE_DAYS local days, so memory does not grow with the period.
     """
-    row = con.execute(
-        f"""
-        WITH g AS (
-            SELECT ts_utc, local_date, glucose_mgdl AS gl FROM glucose_readings
-            WHERE {WINDOW} AND glucose_mgdl IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY ts_utc ORDER BY _source, device, reading_kind) = 1
-        ),
-        gaps AS (SELECT epoch(ts_utc) - epoch(lag(ts_utc) OVER (ORDER BY ts_utc)) AS gap FROM g)
-        SELECT
-            count(*) AS n_obs,
-            avg(gl) AS mean,
-            stddev_samp(gl) AS sd,
-            100.0 * count(*) FILTER (WHERE gl BETWEEN 70 AND 180) / count(*) AS in_range_70_180,
-            100.0 * count(*) FILTER (WHERE gl < 54) / count(*) AS below_54,
-            100.0 * count(*) FILTER (WHERE gl < 70) / count(*) AS below_70,
-            100.0 * count(*) FILTER (WHERE gl > 180) / count(*) AS above_180,
-            100.0 * count(*) FILTER (WHERE gl > 250) / count(*) AS above_250,
-            count(DISTINCT local_date) AS days_of_wear,
-            epoch(max(ts_utc)) - epoch(min(ts_utc)) AS span_s,
-            (SELECT median(gap) FROM gaps WHERE gap > 0) AS interval_s
-        FROM g
-        """,
-        {"subject": subject_id, "start": start, "end": end},
-    ).fetchone()
-    assert row is not None
-    n, mean, sd, tir, b54, b70, a180, a250, days, span, interval = row
-    if not n:
+    totals = [0.0] * 9
+    first: float | None = None
+    last: float | None = None
+    gaps: Counter[float] = Counter()
+    for lo, hi in _slices(start, end):
+        params = {"subject": subject_id, "start": lo, "end": hi}
+        row = con.execute(_SLICE_TOTALS, params).fetchone()
+        assert row is not None
+        if not row[0]:
+            continue
+        totals = [t + float(v) for t, v in zip(totals, row[:9], strict=True)]
+        first = row[9] if first is None else min(first, row[9])
+        last = row[10] if last is None else max(last, row[10])
+        gaps.update({float(gap): int(n) for gap, n in con.execute(_SLICE_GAPS, params).fetchall()})
+    n, total, squares, tir, b54, b70, a180, a250, days = totals
+    if not n or first is None or last is None:
         return None
-    expected = span / interval + 1 if interval else 1.0
+    mean = total / n
+    sd = math.sqrt(max(0.0, (squares - n * mean * mean) / (n - 1))) if n > 1 else None
+    interval = _median(gaps)
+    expected = (last - first) / interval + 1 if interval else 1.0
     return {
-        "n_obs": float(n),
+        "n_obs": n,
         "mean": mean,
         "cv": 100.0 * sd / mean if sd is not None else None,
         "gmi": 3.31 + 0.02392 * mean,
-        "in_range_70_180": tir,
-        "below_54": b54,
-        "below_70": b70,
-        "above_180": a180,
-        "above_250": a250,
+        "in_range_70_180": 100.0 * tir / n,
+        "below_54": 100.0 * b54 / n,
+        "below_70": 100.0 * b70 / n,
+        "above_180": 100.0 * a180 / n,
+        "above_250": 100.0 * a250 / n,
         "active_percent": min(100.0, 100.0 * n / expected),
-        "days_of_wear": float(days),
+        "days_of_wear": days,
     }
 
 
