@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_LAKE ?= lake
 
-.PHONY: help venv demo test test-fast lint format bench bench-demo bench-ml bench-ask clean
+.PHONY: help venv demo test test-fast lint format bench bench-demo bench-ml bench-ask bench-fhir clean
 
 help:
 	@echo "make demo   - set up .venv, generate a year of demo exports and ingest them into ./$(DEMO_LAKE), show status"
@@ -13,6 +13,8 @@ help:
 	@echo "make bench  - side-by-side ingest benchmark against healthkit-to-sqlite"
 	@echo "make bench-demo - 5-year demo, generated and ingested: wall time and peak RSS (floor 60 s)"
 	@echo "make bench-ml - readiness predictor: train + walk-forward backtest on 5 years (floor 60 s)"
+
+	@echo "make bench-fhir - 5-year raw FHIR export (NDJSON and Bundle): wall time and peak RSS (bounded)"
 	@echo "make lint   - ruff and mypy only"
 
 $(STAMP): requirements.lock pyproject.toml hatch_build.py src/biolake/sources/apple_health/_fastparse.c
@@ -56,6 +58,9 @@ bench-ml: $(STAMP)
 # biolake ask: execution accuracy (offline >= 90 % in scope, every out-of-scope question declined), latency
 bench-ask: $(STAMP)
 	$(BIN)/python benchmarks/ask/run.py --engine both --check
+
+bench-fhir: $(STAMP)
+	$(BIN)/python benchmarks/bench_fhir.py --check
 
 clean:
 	rm -rf $(VENV) demo-exports .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from biolake import __version__
-from biolake.cli import ask, build, demo, ingest, insights, lake, ml, pipeline, pull
+from biolake.cli import ask, build, demo, export, ingest, insights, lake, ml, pipeline, pull
 from biolake.cli.render import err
 from biolake.cli.state import OutputFormat, State
 from biolake.errors import BiolakeError
@@ -76,6 +76,7 @@ pipeline.register(app)
 insights.register(app)
 ml.register(app)
 ask.register(app)
+export.register(app)
 
 
 def main() -> None:
