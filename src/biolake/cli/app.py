@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from biolake import __version__
-from biolake.cli import build, demo, ingest, insights, lake, ml, pipeline, pull
+from biolake.cli import build, demo, ingest, insights, lake, ml, pipeline, pull, sync
 from biolake.cli.render import err
 from biolake.cli.state import OutputFormat, State
 from biolake.errors import BiolakeError
@@ -75,6 +75,7 @@ build.register(app)
 pipeline.register(app)
 insights.register(app)
 ml.register(app)
+sync.register(app)
 
 
 def main() -> None:
