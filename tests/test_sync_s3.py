@@ -8,13 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import RunCli, assert_one_error_line, dexcom_csv, query, snapshot
-from sync_support import BUCKET, Moto, Proxy, lake_copy, monkeypatch_module, moto, start_proxy
 
 from biolake.lake.paths import LakePaths
 from biolake.sync.manifest import MANIFEST_KEY, Manifest, sha256_file
 from biolake.sync.push import SyncOptions, push
 from biolake.sync.s3 import Connection
+from conftest import RunCli, assert_one_error_line, dexcom_csv, query, snapshot
+from sync_support import BUCKET, Moto, Proxy, lake_copy, monkeypatch_module, moto, start_proxy
 
 __all__ = ["lake_copy", "monkeypatch_module", "moto"]  # module-scoped fixtures from sync_support
 

@@ -119,7 +119,7 @@ def _fetch(bucket: Bucket, key: str, entry: Entry, target: Path, progress: Progr
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.pull")
     try:
-        bucket.download(key, tmp, progress.advance if progress else None)
+        bucket.download(key, tmp, entry.size, progress.advance if progress else None)
         got = sha256_file(tmp)
         if got != entry.sha256:
             raise SyncError(f"{bucket.dest.url}/{key}: content hash {got[:12]}… does not match the manifest")

@@ -1,9 +1,11 @@
 """S3 through boto3: the standard credential chain (or ``--profile``), an optional endpoint (MinIO, moto),
 server-side encryption, multipart transfers, and retries with backoff.
 
-botocore retries each request (``adaptive`` mode: exponential backoff with jitter plus client-side rate
-limiting on throttling answers such as 503 SlowDown); on top of that a file whose transfer still fails
-with a transient error is tried again from the start a few times, after a growing pause.
+botocore retries each request (``standard`` mode: exponential backoff with jitter on throttling answers
+such as 503 SlowDown, on 5xx and on connection errors; ``adaptive`` adds client-side rate limiting); on
+top of that a file whose transfer still fails with a transient error is tried again from the start a few
+times, after a growing pause. Files below the multipart threshold go in one request; larger ones in
+16 MiB parts through boto3's transfer manager.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class Connection:
     endpoint_url: str | None = None
     profile: str | None = None
     region: str | None = None
-    retry_mode: str = "adaptive"
+    retry_mode: str = "standard"
     max_attempts: int = 8
 
     def session(self) -> Any:
@@ -230,6 +232,12 @@ class Bucket:
             )
         )
 
+    def _put_file(self, path: Path, rel: str, sha256: str) -> None:
+        with path.open("rb") as fh:
+            self.client.put_object(
+                Bucket=self.dest.bucket, Key=self.dest.key(rel), Body=fh, **self._extra(sha256)
+            )
+
     def put(self, rel: str, data: bytes, content_type: str = "application/json") -> None:
         """Write a small object in one request."""
         self._call(
@@ -242,13 +250,26 @@ class Bucket:
             )
         )
 
-    def download(self, rel: str, path: Path, progress: Callable[[int], None] | None = None) -> None:
-        """Download an object to ``path`` (multipart ranges above 16 MiB)."""
+    def download(
+        self, rel: str, path: Path, size: int, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Download an object of ``size`` bytes to ``path`` (in ranges above 16 MiB)."""
+        if size < MULTIPART_THRESHOLD:
+            self._call(partial(self._get_file, rel, path))
+            if progress is not None:
+                progress(size)
+            return
         self._call(
             lambda: self.client.download_file(
                 self.dest.bucket, self.dest.key(rel), str(path), Config=self.transfer, Callback=progress
             )
         )
+
+    def _get_file(self, rel: str, path: Path) -> None:
+        body = self.client.get_object(Bucket=self.dest.bucket, Key=self.dest.key(rel))["Body"]
+        with path.open("wb") as fh:
+            for chunk in body.iter_chunks(1 << 20):
+                fh.write(chunk)
 
     def delete(self, rels: list[str]) -> None:
         """Delete objects (only ever called for ``--delete``), 1000 keys per request."""

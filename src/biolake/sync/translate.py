@@ -11,6 +11,7 @@ is then served in Athena as a table over its Parquet export instead of a view.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tempfile
@@ -83,7 +84,13 @@ class Compiled:
 
 def compile_project(variables: dict[str, Any] | None = None) -> Compiled:
     """``dbt compile`` of the shipped project in a worker process against an empty in-memory DuckDB (the
-    SQL of a model does not depend on the data), read back from dbt's manifest."""
+    SQL of a model does not depend on the data), read back from dbt's manifest; once per process for the
+    same variables."""
+    return _compile(json.dumps(variables or {}, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=4)
+def _compile(variables: str) -> Compiled:
     from biolake.transform.build import run_worker
 
     with tempfile.TemporaryDirectory(prefix="biolake-compile-") as tmp:
@@ -92,7 +99,7 @@ def compile_project(variables: dict[str, Any] | None = None) -> Compiled:
         args = ["compile", "--select", "resource_type:model", "--log-level", "none"]
         args += ["--project-dir", str(resource_dir("dbt")), "--profiles-dir", str(home)]
         args += ["--target-path", str(home / "target"), "--log-path", str(home / "logs")]
-        args += ["--vars", json.dumps(variables or {})]
+        args += ["--vars", variables]
         result = run_worker(args, None)
         if not result.success:
             raise SyncError(f"dbt could not compile the gold models: {result.error}")
