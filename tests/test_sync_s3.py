@@ -255,3 +255,32 @@ def test_sql_remote_reads_the_mirror(synced: dict[str, object], moto: Moto, lake
     ]
     proc = cli("sql", "--remote", f"s3://{BUCKET}/me", "DELETE FROM glucose_readings", env=env)
     assert_one_error_line(proc, "read-only")
+
+
+def test_stale_objects_are_kept_unless_delete(moto: Moto, demo_lake: Path, tmp_path: Path) -> None:
+    import shutil
+
+    lake = tmp_path / "lake"
+    shutil.copytree(demo_lake, lake)
+    paths = LakePaths.at(lake)
+    url = f"s3://{BUCKET}/stale"
+    options = SyncOptions(
+        layers=("silver",), connection=Connection(endpoint_url=moto.endpoint), sse="aws:kms"
+    )
+    first = push(paths, url, options)
+    head = moto.client("s3").head_object(Bucket=BUCKET, Key=f"stale/{first.plan.items[0].key}")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    shutil.rmtree(lake / "silver" / "glucose_readings" / "year=2025")  # a purged partition
+    gone = "stale/silver/glucose_readings/year=2025/part-00000.parquet"
+    kept = push(paths, url, options)
+    assert kept.plan.stale == [gone.removeprefix("stale/")] and kept.deleted == []
+    assert gone in moto.keys(BUCKET, "stale/")
+    before = moto.keys(BUCKET, "stale/")
+    options.dry_run, options.delete = True, True
+    dry = push(paths, url, options)
+    assert dry.deleted == kept.plan.stale and moto.keys(BUCKET, "stale/") == before
+    options.dry_run = False
+    deleted = push(paths, url, options)
+    assert deleted.deleted == kept.plan.stale
+    assert gone not in moto.keys(BUCKET, "stale/")
+    assert gone.removeprefix("stale/") not in manifest_of(moto, "stale").entries

@@ -272,7 +272,8 @@ def _register(
             if spec.partitions
             else 0
         )
-        rows.append({"name": spec.name, "kind": "table", "note": f"{spec.layer}; {added} new partition(s)"})
+        note = f"{spec.layer}; {added} new partition(s)" if spec.partitions else spec.layer
+        rows.append({"name": spec.name, "kind": "table", "note": note})
     if any(t.layer == "silver" for t in plan.tables):
         for name, columns in empty_silver_tables(plan):
             athena.put_table(name, f"silver/{name}", columns, ["year"])
