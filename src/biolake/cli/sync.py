@@ -194,7 +194,7 @@ def _share_maker(
         section = st.settings().sections.get("privacy", {})
         budget = float(section.get("budget", DEFAULT_BUDGET)) if isinstance(section, dict) else DEFAULT_BUDGET
         return AggregateExport(epsilon, export_name or destination, budget, period, dry_run)
-    return ShareExport(layers, shift_weeks)
+    return ShareExport(layers, shift_weeks, dry_run)
 
 
 def register(app: typer.Typer) -> None:

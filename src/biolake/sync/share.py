@@ -116,10 +116,13 @@ class ShareExport:
 
     layers: tuple[str, ...]
     max_shift_weeks: int = 0
+    dry_run: bool = False  # a dry run makes no secret: without one, everything would move anyway
     pseudonymiser: Pseudonymiser = field(init=False)
 
     def __call__(self, paths: LakePaths, staging: Path) -> tuple[list[Item], list[TableSpec]]:
-        self.pseudonymiser = Pseudonymiser(share_secret(paths), self.max_shift_weeks)
+        made = (paths.state / SECRET_NAME).is_file() or not self.dry_run
+        secret = share_secret(paths) if made else secrets.token_bytes(32)
+        self.pseudonymiser = Pseudonymiser(secret, self.max_shift_weeks)
         items: list[Item] = []
         tables: list[TableSpec] = []
         if "silver" in self.layers:
