@@ -209,6 +209,7 @@ def test_interrupted_sync_resumes_without_duplicates(moto: Moto, lake_copy: Path
         ("wrong_credentials", ("denied", "credentials")),
         ("bad_url", ("not an S3 URL",)),
         ("bad_sse", ("--sse",)),
+        ("no_profile", ("--profile", "no such AWS profile")),
     ],
 )
 def test_bad_input_one_error_lake_untouched(
@@ -228,6 +229,8 @@ def test_bad_input_one_error_lake_untouched(
         url = "/tmp/not-s3"
     elif problem == "bad_sse":
         extra = ["--sse", "rot13"]
+    elif problem == "no_profile":
+        extra = ["--profile", "nobody"]
     if problem == "wrong_credentials":
         moto.require_auth(True)
     try:

@@ -151,6 +151,8 @@ def test_shared_sync_holds_no_identifiers(moto: Moto, lake_copy: Path) -> None:
         assert not FREE_TEXT & set(table.column_names), key
         if "subject_id" in table.column_names:
             assert set(table.column("subject_id").to_pylist()) == {pseudonym}
+    proc = RunCli(lake_copy.parent / "restored")("sync", "--pull", url, "--endpoint-url", moto.endpoint)
+    assert_one_error_line(proc, "shared copy", "nothing to restore")
     again = cli(
         "--format", "json", "sync", url, "--endpoint-url", moto.endpoint, "--share", "--shift-weeks", "8"
     )

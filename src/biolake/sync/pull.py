@@ -51,6 +51,8 @@ def pull(
     manifest = _remote_manifest(bucket)
     if not manifest.entries:
         raise SyncError(f"{dest.url}: no biolake mirror there (no {dest.key('_biolake/manifest.json')})")
+    if not any(e.lake_path for e in manifest.entries.values()):
+        raise SyncError(f"{dest.url}: a shared copy (--share), not a mirror of a lake: nothing to restore")
     _refuse_foreign_files(paths, manifest)
     result = PullResult(dest.url)
     files = {k: e for k, e in manifest.entries.items() if e.lake_path is not None}
