@@ -36,13 +36,22 @@ def status(ctx: typer.Context) -> None:
 def sql(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="One read-only SELECT over the catalog's views.")],
+    remote: Annotated[
+        str | None,
+        typer.Option("--remote", help="Query the S3 mirror at s3://BUCKET/PREFIX instead (biolake sync)."),
+    ] = None,
 ) -> None:
     """Run a read-only SQL query over the catalog (silver views, ingestion_log, bronze_* views)."""
     from biolake.lake.paths import LakePaths
     from biolake.lake.query import run_query
 
     st = state(ctx)
-    result = run_query(LakePaths.at(st.settings().lake), query)
+    if remote is not None:
+        from biolake.sync.remote import run_remote_query
+
+        result = run_remote_query(remote, query)
+    else:
+        result = run_query(LakePaths.at(st.settings().lake), query)
     emit(result.records(), st.format, columns=result.columns)
 
 
