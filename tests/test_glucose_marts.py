@@ -83,7 +83,8 @@ def test_daily_mart_is_the_library_per_day(gold: duckdb.DuckDBPyConnection, read
 def test_int_glucose_daily_agrees_with_the_library(gold: duckdb.DuckDBPyConnection) -> None:
     (n, worst) = gold.execute(
         """select count(*), max(greatest(abs(i.glucose_mean_mgdl - g.mean_mgdl),
-                  abs(i.glucose_sd_mgdl - g.sd_mgdl), abs(i.glucose_cv_pct - g.cv_pct), abs(i.tir_70_180_pct - g.tir_70_180_pct),
+                  abs(i.glucose_sd_mgdl - g.sd_mgdl), abs(i.glucose_cv_pct - g.cv_pct),
+                  abs(i.tir_70_180_pct - g.tir_70_180_pct),
                   abs(i.tbr_70_pct - g.tbr_70_pct), abs(i.tbr_54_pct - g.tbr_54_pct),
                   abs(i.tar_180_pct - g.tar_180_pct), abs(i.tar_250_pct - g.tar_250_pct),
                   abs(i.glucose_readings - g.n_obs)))

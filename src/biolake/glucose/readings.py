@@ -150,21 +150,32 @@ def from_connection(
     hour when clocks go back) stay two readings, and the grid averages them."""
     where, params = _where(subject, start, end)
     sql = f"""
-        SELECT subject_id, epoch_us(min(local_ts)) AS t, avg(glucose_mgdl) AS gl,
-               bool_or(coalesce(censored, '') <> '') AS cens
-        FROM {relation} WHERE {where} AND local_ts IS NOT NULL
-        GROUP BY subject_id, ts_utc ORDER BY subject_id, t, gl"""
+        SELECT subject_id, epoch_us(local_ts) AS t, epoch_us(ts_utc) AS u, glucose_mgdl AS gl,
+               coalesce(censored, '') <> '' AS cens
+        FROM {relation} WHERE {where} AND local_ts IS NOT NULL AND ts_utc IS NOT NULL"""
     table = con.execute(sql, params).to_arrow_table()
-    ids = table.column("subject_id").to_numpy(zero_copy_only=False).astype(str)
-    labels, group = np.unique(ids, return_inverse=True)
-    names = [str(x) for x in labels] if len(labels) or subject is None else [subject]
-    group = group.astype(np.int64)
+    ids = table.column("subject_id").combine_chunks().dictionary_encode()
+    found = [str(x) for x in ids.dictionary.to_pylist()]
+    labels = sorted(found) if found or subject is None else [subject]
+    rank = np.empty(len(found), dtype=np.int64)
+    rank[np.argsort(found)] = np.arange(len(found))
+    group = rank[ids.indices.to_numpy(zero_copy_only=False)] if found else np.zeros(0, np.int64)
     t = table.column("t").to_numpy().astype(np.int64)
+    u = table.column("u").to_numpy().astype(np.int64)
     gl = table.column("gl").to_numpy().astype(np.float64)
     cens = table.column("cens").to_numpy(zero_copy_only=False).astype(bool)
-    if len(group) and (np.diff(group) < 0).any():  # the database's collation sorted ids differently
-        return _collapse(names, group, t, gl, cens)
-    return Readings(names, group, t, gl, cens)
+    if len(t) > 1:
+        dg, dt, du = np.diff(group), np.diff(t), np.diff(u)
+        if not ((dg > 0) | ((dg == 0) & ((dt > 0) | ((dt == 0) & (du >= 0))))).all():  # else sorted already
+            order = np.lexsort((u, t, group))
+            group, t, u, gl, cens = group[order], t[order], u[order], gl[order], cens[order]
+        new = np.r_[True, (np.diff(group) != 0) | (np.diff(u) != 0)]
+        if not new.all():  # the same instant from two sources or devices: one reading, their mean
+            key = np.cumsum(new) - 1
+            gl = np.bincount(key, weights=gl) / np.bincount(key)
+            cens = np.bincount(key, weights=cens.astype(np.float64)) > 0
+            group, t = group[new], t[new]
+    return Readings(labels, group.astype(np.int64), t, gl, cens)
 
 
 def load(

@@ -62,8 +62,8 @@ def _day_sums(r: Readings) -> tuple[IntArray, IntArray, dict[str, FloatArray]]:
     dev = x - centre[r.group]
     sums: dict[str, FloatArray] = {
         "n": np.bincount(row, minlength=rows).astype(np.float64),
-        "s1": np.bincount(row, weights=dev, minlength=rows),
-        "s2": np.bincount(row, weights=dev * dev, minlength=rows),
+        "s1": np.bincount(row, weights=dev, minlength=rows).astype(np.float64),
+        "s2": np.bincount(row, weights=dev * dev, minlength=rows).astype(np.float64),
         "centre": centre[row_group],
     }
     for name, pred in COUNTS.items():
