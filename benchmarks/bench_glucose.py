@@ -192,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "iglu": {
             "subjects_run": peer["subjects"], "readings_run": peer["readings"],
-            "compute_s": peer["compute_s"], "wall_s": peer_m.wall_s, "peak_rss_mib": peer_m.peak_tree_rss / MIB,
+            "compute_s": peer["compute_s"], "wall_s": peer_m.wall_s,
+            "peak_rss_mib": peer_m.peak_tree_rss / MIB,
             "extrapolated_all_subjects_s": iglu_all_s, "per_function_s": peer["per_function_s"],
             "note": f"iglu ran on {peer['subjects']} of {args.subjects} subjects; its compute time is "
             f"scaled by {scale:g} (it computes each subject separately)",

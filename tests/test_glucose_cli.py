@@ -43,15 +43,16 @@ def test_summary_json_has_iglu_names(cli: RunCli) -> None:
     assert rows[0]["n_obs"] == 2915 and rows[0]["mean"] == pytest.approx(123.665523, rel=1e-6)
 
 
-def test_summary_mmol_and_period(cli: RunCli) -> None:
+def test_summary_mmol_period_and_extra_ranges(cli: RunCli) -> None:
+    args = ("--subject", "Subject 1", "--units", "mmol", "--from", "2015-06-10", "--to", "2015-06-12")
     rows = json_rows(
-        cli("--format", "json", "glucose", "summary", "--subject", "Subject 1", "--units", "mmol",
-            "--from", "2015-06-10", "--to", "2015-06-12")
-    )  # fmt: skip
+        cli("--format", "json", "glucose", "summary", *args, "--in-range", "80-120", "--below", "60")
+    )
     assert len(rows) == 1 and rows[0]["units"] == "mmol/L" and rows[0]["mean"] < 15
     assert rows[0]["first_reading"].startswith("2015-06-10") and rows[0]["last_reading"].startswith(
         "2015-06-12"
     )
+    assert 0 < rows[0]["in_range_80_120"] < rows[0]["in_range_70_180"] and rows[0]["tw_below_60"] == 0
 
 
 def test_summary_table_is_one_column_per_subject(cli: RunCli) -> None:
@@ -83,6 +84,7 @@ def test_episodes_agp_and_meals(cli: RunCli) -> None:
     ("args", "words"),
     [
         (("--from", "2015-06-10", "--to", "2015-06-01"), ("--from", "after", "--to")),
+        (("--in-range", "140-70"), ("--in-range", "LOW-HIGH")),
     ],
 )
 def test_bad_period_is_one_error_line(cli: RunCli, args: tuple[str, ...], words: tuple[str, ...]) -> None:

@@ -156,3 +156,23 @@ def test_subjects_do_not_leak_into_each_other() -> None:
     for key in ("mean", "sd", "mage", "conga", "modd", "SDb", "pgs", "adrr"):
         assert both[0][key] == pytest.approx(a[key], rel=1e-12)
     assert both[1]["mean"] == 200.0
+
+
+def test_chunked_computation_gives_the_same_values() -> None:
+    from biolake.glucose.summary import compute
+
+    ids = [s for s in "abcdef" for _ in EVERY_5]
+    values = [v + 10 * k for k in range(6) for v in WAVE]
+    r = readings(EVERY_5 * 6, values, ids)
+    whole, chunked = compute(r), compute(r, chunk_readings=len(EVERY_5) * 2)
+    for key, value in whole.items():
+        np.testing.assert_allclose(chunked[key], value, rtol=1e-12, equal_nan=True, err_msg=key)
+
+
+def test_percentages_at_any_threshold() -> None:
+    from biolake.glucose.metrics import DEFAULT_THRESHOLDS
+
+    r = readings([0.0, 5, 10, 15], [50.0, 65, 100, 200])
+    rec = catalogue(r, thresholds=DEFAULT_THRESHOLDS.extended(((60, 100),), (65,), (3.9,)))[0]
+    assert rec["in_range_60_100"] == 50.0 and rec["below_65"] == 25.0 and rec["above_3.9"] == 100.0
+    assert rec["in_range_70_180"] == 25.0 and rec["tw_below_65"] == 25.0

@@ -75,6 +75,26 @@ def _show(
     emit(rows, st.format, columns=columns, title=title)
 
 
+def _range(text: str) -> tuple[float, float]:
+    from biolake.errors import ConfigError
+
+    lo, sep, hi = text.partition("-")
+    try:
+        bounds = (float(lo), float(hi))
+    except ValueError:
+        bounds = (0.0, -1.0)
+    if not sep or bounds[0] > bounds[1]:
+        raise ConfigError(f"--in-range {text!r} is not LOW-HIGH in mg/dL, e.g. 70-140")
+    return bounds
+
+
+Ranges = Annotated[
+    list[str] | None, typer.Option("--in-range", help="Also % in LOW-HIGH mg/dL (repeatable).")
+]
+Below = Annotated[list[float] | None, typer.Option("--below", help="Also % below X mg/dL (repeatable).")]
+Above = Annotated[list[float] | None, typer.Option("--above", help="Also % above X mg/dL (repeatable).")]
+
+
 @app.command("summary")
 def summary(
     ctx: typer.Context,
@@ -82,12 +102,19 @@ def summary(
     start: From = None,
     end: To = None,
     units: UnitsOpt = Units.mgdl,
+    in_range: Ranges = None,
+    below: Below = None,
+    above: Above = None,
 ) -> None:
     """Every metric of iglu's catalogue per subject (keys are iglu's names; docs/glucose.md)."""
+    from biolake.glucose.metrics import DEFAULT_THRESHOLDS
     from biolake.glucose.summary import summarize
 
     paths, first, last = _period(ctx, start, end)
-    records = summarize(paths, subject=subject, start=first, end=last, units=units.value)
+    extra = DEFAULT_THRESHOLDS.extended(
+        tuple(_range(r) for r in in_range or ()), tuple(below or ()), tuple(above or ())
+    )
+    records = summarize(paths, subject=subject, start=first, end=last, units=units.value, thresholds=extra)
     st = state(ctx)
     if st.format is not OutputFormat.table:
         emit(records, st.format)

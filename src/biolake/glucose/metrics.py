@@ -8,14 +8,49 @@ All follow iglu (Broll et al., 2021, "Interpreting blood GLUcose data with R pac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from biolake.glucose import _groups as G
-from biolake.glucose.readings import FloatArray, Readings
+from biolake.glucose.readings import BoolArray, FloatArray, Readings
 
 IN_RANGE = ((70, 180), (63, 140))
 BELOW = (54, 70)
 ABOVE = (140, 180, 250)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The ranges (mg/dL) whose percentages are reported: keys ``in_range_LO_HI``, ``below_X``,
+    ``above_X`` (and ``tw_…``); iglu's defaults unless given."""
+
+    in_range: tuple[tuple[float, float], ...] = IN_RANGE
+    below: tuple[float, ...] = BELOW
+    above: tuple[float, ...] = ABOVE
+
+    def extended(
+        self,
+        in_range: tuple[tuple[float, float], ...] = (),
+        below: tuple[float, ...] = (),
+        above: tuple[float, ...] = (),
+    ) -> Thresholds:
+        """These thresholds plus more (duplicates dropped, order kept)."""
+        return Thresholds(
+            tuple(dict.fromkeys((*self.in_range, *in_range))),
+            tuple(dict.fromkeys((*self.below, *below))),
+            tuple(dict.fromkeys((*self.above, *above))),
+        )
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def label(value: float) -> str:
+    """A threshold as it appears in a key: 70 → "70", 3.9 → "3.9"."""
+    return f"{value:g}"
+
+
 QUANTILES = (0, 25, 50, 75, 100)
 Metrics = dict[str, FloatArray]
 
@@ -42,18 +77,25 @@ def location_spread(r: Readings) -> Metrics:
     return out
 
 
-def ranges(r: Readings) -> Metrics:
-    """Percent of readings in [lo, hi] (inclusive), below x (strictly <) and above x (strictly >)."""
-    n, g, x = r.n_groups, r.group, r.glucose
-    with np.errstate(invalid="ignore", divide="ignore"):
-        k = G.count(g, n)
-        out = {f"in_range_{lo}_{hi}": 100 * G.count(g, n, (x >= lo) & (x <= hi)) / k for lo, hi in IN_RANGE}
-        out.update({f"below_{v}": 100 * G.count(g, n, x < v) / k for v in BELOW})
-        out.update({f"above_{v}": 100 * G.count(g, n, x > v) / k for v in ABOVE})
+def _masks(x: FloatArray, t: Thresholds, prefix: str = "") -> dict[str, BoolArray]:
+    """Each range's key and which readings fall in it."""
+    out = {f"{prefix}in_range_{label(lo)}_{label(hi)}": (x >= lo) & (x <= hi) for lo, hi in t.in_range}
+    out.update({f"{prefix}below_{label(v)}": x < v for v in t.below})
+    out.update({f"{prefix}above_{label(v)}": x > v for v in t.above})
     return out
 
 
-def time_weighted_ranges(r: Readings, max_hold_min: float = 15) -> Metrics:
+def ranges(r: Readings, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Metrics:
+    """Percent of readings in [lo, hi] (inclusive), below x (strictly <) and above x (strictly >)."""
+    n, g = r.n_groups, r.group
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k = G.count(g, n)
+        return {key: 100 * G.count(g, n, m) / k for key, m in _masks(r.glucose, thresholds).items()}
+
+
+def time_weighted_ranges(
+    r: Readings, thresholds: Thresholds = DEFAULT_THRESHOLDS, max_hold_min: float = 15
+) -> Metrics:
     """Percent of *time* in the same ranges (``tw_`` prefix), for irregular or mixed sampling.
 
     Each reading holds until the next one, at most ``max_hold_min`` minutes (a group's last reading
@@ -72,10 +114,7 @@ def time_weighted_ranges(r: Readings, max_hold_min: float = 15) -> Metrics:
         with np.errstate(invalid="ignore", divide="ignore"):
             return 100 * np.bincount(g[mask], weights=w[mask], minlength=n) / tot
 
-    out = {f"tw_in_range_{lo}_{hi}": pct((x >= lo) & (x <= hi)) for lo, hi in IN_RANGE}
-    out.update({f"tw_below_{v}": pct(x < v) for v in BELOW})
-    out.update({f"tw_above_{v}": pct(x > v) for v in ABOVE})
-    return out
+    return {key: pct(m) for key, m in _masks(x, thresholds, "tw_").items()}
 
 
 def _grade_score(x: FloatArray) -> FloatArray:

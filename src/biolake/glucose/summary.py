@@ -8,6 +8,7 @@ subject (too few readings, no day-apart pairs, …) is ``None`` and ``undefined`
 from __future__ import annotations
 
 from datetime import date, datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -48,6 +49,7 @@ REASONS: dict[str, str] = {
     "grade_hyper": "GRADE is 0 for every reading",
 }
 
+RANGE_PREFIXES = ("in_range_", "below_", "above_", "tw_")
 ORDER = (
     "id",
     "n_obs",
@@ -119,13 +121,46 @@ ORDER = (
 )
 
 
-def compute(readings: Readings) -> dict[str, FloatArray]:
-    """Every metric of the catalogue, one array (value per group) per metric name, in mg/dL."""
+CHUNK_READINGS = 400_000  # groups are computed in chunks of about this many readings: bounded memory
+
+
+def compute(
+    readings: Readings,
+    thresholds: metrics.Thresholds = metrics.DEFAULT_THRESHOLDS,
+    chunk_readings: int = CHUNK_READINGS,
+) -> dict[str, FloatArray]:
+    """Every metric of the catalogue, one array (value per group) per metric name, in mg/dL.
+
+    Groups are independent, so they are computed a chunk of groups at a time (whole groups, about
+    ``chunk_readings`` readings each) and the results concatenated: the same values in less memory."""
+    bounds = readings.bounds
+    cut = [0]
+    for g in range(1, readings.n_groups):
+        if bounds[g] - bounds[cut[-1]] >= chunk_readings:
+            cut.append(g)
+    cut.append(readings.n_groups)
+    if len(cut) <= 2:
+        return _compute(readings, thresholds)
+    parts = []
+    for lo, hi in pairwise(cut):
+        a, b = bounds[lo], bounds[hi]
+        part = Readings(
+            readings.labels[lo:hi],
+            readings.group[a:b] - lo,
+            readings.time_us[a:b],
+            readings.glucose[a:b],
+            readings.censored[a:b],
+        )
+        parts.append(_compute(part, thresholds))
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _compute(readings: Readings, thresholds: metrics.Thresholds) -> dict[str, FloatArray]:
     grid = regular_grid(readings)
     grid5 = variability.grid_at_5_min(readings, grid)
     out = metrics.location_spread(readings)
-    out.update(metrics.ranges(readings))
-    out.update(metrics.time_weighted_ranges(readings))
+    out.update(metrics.ranges(readings, thresholds))
+    out.update(metrics.time_weighted_ranges(readings, thresholds))
     out.update(metrics.risk(readings))
     out.update(metrics.scores(out))
     out.update(variability.lagged(grid))
@@ -153,9 +188,13 @@ def _reason(name: str, n_obs: int) -> str:
     return REASONS.get(name, NEEDS_GRID)
 
 
-def catalogue(readings: Readings, units: Units = "mgdl") -> list[dict[str, Any]]:
+def catalogue(
+    readings: Readings, units: Units = "mgdl", thresholds: metrics.Thresholds | None = None
+) -> list[dict[str, Any]]:
     """One record per group of ``readings`` (see :func:`summarize`)."""
-    values = compute(readings)
+    values = compute(readings, thresholds or metrics.DEFAULT_THRESHOLDS)
+    extra = [k for k in values if k not in ORDER and k.startswith(RANGE_PREFIXES)]
+    names = [*ORDER[1:], *extra]
     scale = 1 / MGDL_PER_MMOL if units == "mmol" else 1.0
     bounds = readings.bounds
     records: list[dict[str, Any]] = []
@@ -163,7 +202,7 @@ def catalogue(readings: Readings, units: Units = "mgdl") -> list[dict[str, Any]]
         n_obs = int(values["n_obs"][g])
         rec: dict[str, Any] = {"id": label}
         undefined: dict[str, str] = {}
-        for name in ORDER[1:]:
+        for name in names:
             if name in ("first_reading", "last_reading", "units"):
                 continue
             v = _number(values[name][g] * (scale if name in GLUCOSE_UNITS else 1.0))
@@ -191,8 +230,11 @@ def summarize(
     start: date | None = None,
     end: date | None = None,
     units: Units = "mgdl",
+    thresholds: metrics.Thresholds | None = None,
 ) -> list[dict[str, Any]]:
     """The catalogue for every subject with CGM data (or just ``subject``) between the local dates
     ``start`` and ``end`` (inclusive; open when None). A ``subject`` without readings in the period gets a
-    record with ``n_obs`` 0, every metric None and the reason in ``undefined``."""
-    return catalogue(load(source, subject=subject, start=start, end=end), units)
+    record with ``n_obs`` 0, every metric None and the reason in ``undefined``. ``thresholds``: other
+    ranges (mg/dL) to report besides iglu's defaults, e.g. ``DEFAULT_THRESHOLDS.extended(below=(60,))``
+    adds ``below_60`` and ``tw_below_60``."""
+    return catalogue(load(source, subject=subject, start=start, end=end), units, thresholds)
