@@ -58,17 +58,11 @@ class Grid:
         out: IntArray = row_start[self.group] + self.position() // self.per_day[self.group]
         return out
 
-    def shifted(self, lag: IntArray) -> tuple[FloatArray, FloatArray]:
-        """Pairs (x_j, x_{j+lag}) of points ``lag[group]`` apart within a group (NaN pairs kept)."""
-        lag_j = lag[self.group]
-        later = np.arange(len(self.values)) + lag_j
-        ok = later < self.bounds[self.group + 1]
-        return self.values[ok], self.values[later[ok]]
-
-    def shifted_groups(self, lag: IntArray) -> IntArray:
-        """The group of each pair of :meth:`shifted`."""
+    def pairs(self, lag: IntArray) -> tuple[FloatArray, FloatArray, IntArray]:
+        """Values ``lag[group]`` points apart within a group: (x_j, x_{j+lag}, group), NaN pairs kept."""
         later = np.arange(len(self.values)) + lag[self.group]
-        return self.group[later < self.bounds[self.group + 1]]
+        ok = later < self.bounds[self.group + 1]
+        return self.values[ok], self.values[later[ok]], self.group[ok]
 
 
 def modal_step(readings: Readings) -> IntArray:

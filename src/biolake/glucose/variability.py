@@ -24,14 +24,12 @@ def lagged(grid: Grid) -> Metrics:
     """CONGA (n = 24 h), MODD (lag 1 day), MAG, GVP and hourly AUC of each group."""
     n, dt0 = grid.n_groups, grid.dt0.astype(np.float64)
     out: Metrics = {}
-    day_lag = grid.per_day
-    a, b = grid.shifted(np.rint(60 / dt0).astype(np.int64) * 24)
-    out["conga"] = G.std(b - a, grid.shifted_groups(np.rint(60 / dt0).astype(np.int64) * 24), n)
-    a, b = grid.shifted(day_lag)
-    out["modd"] = G.mean(np.abs(b - a), grid.shifted_groups(day_lag), n)
-    one = np.ones(n, dtype=np.int64)
-    a, b = grid.shifted(one)
-    pairs = grid.shifted_groups(one)
+    day_apart = np.rint(60 / dt0).astype(np.int64) * 24  # iglu: round(60 / dt0) points an hour, × n hours
+    a, b, pairs = grid.pairs(day_apart)
+    out["conga"] = G.std(b - a, pairs, n)
+    a, b, pairs = grid.pairs(grid.per_day)
+    out["modd"] = G.mean(np.abs(b - a), pairs, n)
+    a, b, pairs = grid.pairs(np.ones(n, dtype=np.int64))
     d = b - a
     ok = ~np.isnan(d)
     k = G.count(pairs, n, ok)
@@ -47,8 +45,8 @@ def sd_roc(grid5: Grid, timelag_min: int = 15) -> Metrics:
     """SD of the rate of change over ``timelag_min`` on a 5-minute grid (iglu's ``sd_roc``), mg/dL/min."""
     steps = max(timelag_min // 5, 1)
     lag = np.full(grid5.n_groups, steps, dtype=np.int64)
-    a, b = grid5.shifted(lag)
-    return {"sd_roc": G.std((b - a) / (steps * 5), grid5.shifted_groups(lag), grid5.n_groups)}
+    a, b, pairs = grid5.pairs(lag)
+    return {"sd_roc": G.std((b - a) / (steps * 5), pairs, grid5.n_groups)}
 
 
 def _rolling_sd(grid: Grid) -> FloatArray:
@@ -96,10 +94,6 @@ def day_structure(grid: Grid) -> Metrics:
     col = col_start[g] + slot
     cols = int(grid.per_day.sum()) if n else 0
     col_group = np.repeat(np.arange(n), grid.per_day)
-
-    def nanmean_of(v: FloatArray, owner: np.ndarray) -> FloatArray:
-        return G.mean(v, owner, n)
-
     day_sd = G.std(x, row, rows)
     day_mean = G.mean(x, row, rows)
     t_mean = G.mean(x, col, cols)
@@ -107,16 +101,16 @@ def day_structure(grid: Grid) -> Metrics:
     centred = x - day_mean[row]
     t_sd_c = G.std(centred, col, cols)
     out: Metrics = {
-        "SDw": nanmean_of(day_sd, row_group),
+        "SDw": G.mean(day_sd, row_group, n),
         "SDhhmm": G.std(t_mean, col_group, n),
         "SDwsh": _rolling_sd(grid),
         "SDdm": G.std(day_mean, row_group, n),
-        "SDb": nanmean_of(t_sd, col_group),
-        "SDbdm": nanmean_of(t_sd_c, col_group),
+        "SDb": G.mean(t_sd, col_group, n),
+        "SDbdm": G.mean(t_sd_c, col_group, n),
     }
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = day_sd * 100 / day_mean
-    out["CVmean"] = nanmean_of(cv, row_group)
+    out["CVmean"] = G.mean(cv, row_group, n)
     cv_sd = G.std(cv, row_group, n)
     cv_sd[grid.n_days <= 1] = np.nan
     out["CVsd"] = cv_sd
