@@ -176,3 +176,43 @@ def test_percentages_at_any_threshold() -> None:
     rec = catalogue(r, thresholds=DEFAULT_THRESHOLDS.extended(((60, 100),), (65,), (3.9,)))[0]
     assert rec["in_range_60_100"] == 50.0 and rec["below_65"] == 25.0 and rec["above_3.9"] == 100.0
     assert rec["in_range_70_180"] == 25.0 and rec["tw_below_65"] == 25.0
+
+
+def test_rate_of_change_series() -> None:
+    from biolake.glucose.variability import roc
+
+    grid = regular_grid(readings([0.0, 5, 10, 15, 20], [100.0, 110, 120, 150, 150]))
+    rates = roc(grid)
+    valid = rates[~np.isnan(rates)]
+    # the grid starts at midnight + 5 min (iglu), so 00:00 is not on it: one 15-minute difference
+    assert valid.tolist() == pytest.approx([(150 - 110) / 15])
+
+
+def test_agp_smoothing_keeps_a_flat_day_flat_across_midnight() -> None:
+    minutes = [float(m) for m in range(0, 3 * 1440, 5)]
+    agp = profile(readings(minutes, [100.0 + 20 * ((m // 5) % 2) for m in minutes]))
+    assert all(row["p50"] == pytest.approx(110.0, abs=3.0) for row in agp.profile)
+    assert agp.profile[0]["p5"] <= agp.profile[0]["p50"] <= agp.profile[0]["p95"]
+    assert {row["date"].isoformat() for row in agp.daily} == {"2024-03-01", "2024-03-02", "2024-03-03"}
+
+
+def test_clocks_going_back_keep_both_readings() -> None:
+    import duckdb
+
+    from biolake.glucose.readings import from_connection
+
+    con = duckdb.connect()
+    con.execute(
+        """create table g as select * from (values
+        ('a', timestamptz '2024-11-03 05:30:00+00', timestamp '2024-11-03 01:30', 100.0),
+        ('a', timestamptz '2024-11-03 06:30:00+00', timestamp '2024-11-03 01:30', 120.0),
+        ('a', timestamptz '2024-11-03 06:30:00+00', timestamp '2024-11-03 01:30', 130.0),
+        ('a', timestamptz '2024-11-03 06:35:00+00', timestamp '2024-11-03 01:35', 125.0))
+        t(subject_id, ts_utc, local_ts, glucose_mgdl)"""
+    )
+    sql = "(select *, cast(local_ts as date) local_date, 'cgm' reading_kind, null censored from g)"
+    r = from_connection(con, sql)
+    # two instants at 01:30 stay two readings; the same instant from two sources is one (their mean)
+    assert r.glucose.tolist() == [100.0, 125.0, 125.0] and r.n_groups == 1
+    rec = catalogue(r)[0]
+    assert rec["n_obs"] == 3 and rec["dt0_min"] == 5

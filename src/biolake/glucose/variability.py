@@ -41,12 +41,20 @@ def lagged(grid: Grid) -> Metrics:
     return out
 
 
+def roc(grid5: Grid, timelag_min: int = 15) -> FloatArray:
+    """Rate of change at every point of a 5-minute grid (iglu's ``roc``): (G(t) − G(t − timelag)) /
+    timelag in mg/dL/min, NaN for a group's first ``timelag`` minutes and wherever either value is."""
+    steps = max(timelag_min // 5, 1)
+    out = np.full(len(grid5.values), np.nan)
+    later = np.arange(len(grid5.values)) + steps
+    ok = later < grid5.bounds[grid5.group + 1]
+    out[later[ok]] = (grid5.values[later[ok]] - grid5.values[ok]) / (steps * 5)
+    return out
+
+
 def sd_roc(grid5: Grid, timelag_min: int = 15) -> Metrics:
     """SD of the rate of change over ``timelag_min`` on a 5-minute grid (iglu's ``sd_roc``), mg/dL/min."""
-    steps = max(timelag_min // 5, 1)
-    lag = np.full(grid5.n_groups, steps, dtype=np.int64)
-    a, b, pairs = grid5.pairs(lag)
-    return {"sd_roc": G.std((b - a) / (steps * 5), pairs, grid5.n_groups)}
+    return {"sd_roc": G.std(roc(grid5, timelag_min), grid5.group, grid5.n_groups)}
 
 
 def _rolling_sd(grid: Grid) -> FloatArray:
