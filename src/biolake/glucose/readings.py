@@ -149,21 +149,27 @@ def from_connection(
     devices or sources) are averaged into one; distinct instants at the same local time (the repeated
     hour when clocks go back) stay two readings, and the grid averages them."""
     where, params = _where(subject, start, end)
-    sql = f"""
-        SELECT subject_id, epoch_us(local_ts) AS t, epoch_us(ts_utc) AS u, glucose_mgdl AS gl,
-               coalesce(censored, '') <> '' AS cens
-        FROM {relation} WHERE {where} AND local_ts IS NOT NULL AND ts_utc IS NOT NULL"""
-    table = con.execute(sql, params).to_arrow_table()
-    ids = table.column("subject_id").combine_chunks().dictionary_encode()
-    found = [str(x) for x in ids.dictionary.to_pylist()]
+    rows = f"SELECT * FROM {relation} WHERE {where} AND local_ts IS NOT NULL AND ts_utc IS NOT NULL"
+    found = [
+        str(row[0]) for row in con.execute(f"SELECT DISTINCT subject_id FROM ({rows})", params).fetchall()
+    ]
     labels = sorted(found) if found or subject is None else [subject]
-    rank = np.empty(len(found), dtype=np.int64)
-    rank[np.argsort(found)] = np.arange(len(found))
-    group = rank[ids.indices.to_numpy(zero_copy_only=False)] if found else np.zeros(0, np.int64)
-    t = table.column("t").to_numpy().astype(np.int64)
-    u = table.column("u").to_numpy().astype(np.int64)
-    gl = table.column("gl").to_numpy().astype(np.float64)
-    cens = table.column("cens").to_numpy(zero_copy_only=False).astype(bool)
+    # subjects as integer codes (their rank), so no string column crosses into Python
+    codes = "SELECT * FROM (VALUES " + ", ".join(f"(?, {i})" for i in range(len(labels))) + ") AS c(id, code)"
+    sql = f"""
+        SELECT c.code AS g, epoch_us(r.local_ts) AS t, epoch_us(r.ts_utc) AS u, r.glucose_mgdl AS gl,
+               coalesce(r.censored, '') <> '' AS cens
+        FROM ({rows}) AS r JOIN ({codes}) AS c ON r.subject_id = c.id"""
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return Readings(labels, empty, empty.copy(), np.zeros(0), np.zeros(0, dtype=bool))
+    cols = con.execute(sql, [*params, *labels]).fetchnumpy()
+    group = np.asarray(cols["g"], dtype=np.int64)
+    t = np.asarray(cols["t"], dtype=np.int64)
+    u = np.asarray(cols["u"], dtype=np.int64)
+    gl = np.asarray(cols["gl"], dtype=np.float64)
+    cens = np.asarray(cols["cens"], dtype=bool)
+    del cols
     if len(t) > 1:
         dg, dt, du = np.diff(group), np.diff(t), np.diff(u)
         if not ((dg > 0) | ((dg == 0) & ((dt > 0) | ((dt == 0) & (du >= 0))))).all():  # else sorted already
