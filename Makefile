@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_LAKE ?= lake
 
-.PHONY: help venv demo test test-fast lint format bench bench-demo bench-ml bench-ask bench-fhir clean
+.PHONY: help venv demo test test-fast lint format bench bench-demo bench-ml bench-ask bench-fhir bench-glucose clean
 
 help:
 	@echo "make demo   - set up .venv, generate a year of demo exports and ingest them into ./$(DEMO_LAKE), show status"
@@ -15,6 +15,8 @@ help:
 	@echo "make bench-ml - readiness predictor: train + walk-forward backtest on 5 years (floor 60 s)"
 
 	@echo "make bench-fhir - 5-year raw FHIR export (NDJSON and Bundle): wall time and peak RSS (bounded)"
+
+	@echo "make bench-glucose - glucose catalogue, 100 subjects x 90 days, vs iglu-python (floor 20x)"
 	@echo "make lint   - ruff and mypy only"
 
 $(STAMP): requirements.lock pyproject.toml hatch_build.py src/biolake/sources/apple_health/_fastparse.c
@@ -61,6 +63,9 @@ bench-ask: $(STAMP)
 
 bench-fhir: $(STAMP)
 	$(BIN)/python benchmarks/bench_fhir.py --check
+
+bench-glucose: $(STAMP)
+	$(BIN)/python benchmarks/bench_glucose.py --check
 
 clean:
 	rm -rf $(VENV) demo-exports .pytest_cache .mypy_cache .ruff_cache

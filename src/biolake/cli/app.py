@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from biolake import __version__
-from biolake.cli import ask, build, demo, export, ingest, insights, lake, ml, pipeline, pull, sync
+from biolake.cli import ask, build, demo, export, glucose, ingest, insights, lake, ml, pipeline, pull, sync
 from biolake.cli.render import err
 from biolake.cli.state import OutputFormat, State
 from biolake.errors import BiolakeError
@@ -78,6 +78,7 @@ ml.register(app)
 ask.register(app)
 export.register(app)
 sync.register(app)
+glucose.register(app)
 
 
 def main() -> None:

@@ -137,7 +137,7 @@ def fingerprint(settings: Settings) -> str:
     digest.update("\n".join(str(p.relative_to(paths.silver)) for p in silver).encode())
     project = resource_dir("dbt")
     for file in sorted(project.rglob("*")):
-        if file.is_file() and file.suffix in (".sql", ".yml", ".yaml", ".csv"):
+        if file.is_file() and file.suffix in (".sql", ".py", ".yml", ".yaml", ".csv"):
             digest.update(str(file.relative_to(project)).encode())
             digest.update(file.read_bytes())
     digest.update(json.dumps(training_vars(settings), sort_keys=True).encode())
