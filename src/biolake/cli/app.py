@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from biolake import __version__
-from biolake.cli import build, demo, ingest, lake, pipeline, pull
+from biolake.cli import alerts, briefing, build, demo, ingest, lake, pipeline, pull, report, schedule
 from biolake.cli.render import err
 from biolake.cli.state import OutputFormat, State
 from biolake.errors import BiolakeError
@@ -73,6 +73,10 @@ pull.register(app)
 demo.register(app)
 build.register(app)
 pipeline.register(app)
+report.register(app)
+alerts.register(app)
+briefing.register(app)
+schedule.register(app)
 
 
 def main() -> None:
