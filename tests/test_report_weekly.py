@@ -203,3 +203,23 @@ def test_a_lake_without_gold_says_to_build(tmp_path: Path) -> None:
     lake = tmp_path / "lake"
     assert RunCli(lake)("init").returncode == 0
     assert_one_error_line(RunCli(lake)("report", "weekly"), "gold is not built", "biolake build")
+
+
+def test_pooled_glucose_equals_the_readings(demo_lake: Path) -> None:
+    """The week's mean, CV and TIR pooled from daily rows equal those computed over all the readings."""
+    from biolake.reports.sections import pooled_glucose
+
+    lo, hi = WEEK
+    con = duckdb.connect(str(demo_lake / "biolake.duckdb"), read_only=True)
+    rel = con.execute(f"SELECT * FROM gold.daily_summary WHERE date_day BETWEEN '{lo}' AND '{hi}'")
+    days = [dict(zip([d[0] for d in rel.description], r, strict=True)) for r in rel.fetchall()]
+    con.close()
+    pooled = pooled_glucose(days)
+    mean, sd, n = query(
+        demo_lake,
+        "SELECT avg(glucose_mgdl), stddev_pop(glucose_mgdl), count(*) FROM glucose_readings "
+        f"WHERE local_date BETWEEN '{lo}' AND '{hi}' AND glucose_mgdl IS NOT NULL",
+    )[0]
+    assert pooled["readings"] == n
+    assert pooled["mean"] == pytest.approx(mean, rel=1e-9)
+    assert pooled["cv"] == pytest.approx(100 * sd / mean, abs=0.05)  # daily SDs are sample SDs

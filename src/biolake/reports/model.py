@@ -36,6 +36,13 @@ class Metric:
             return "no change"
         return f"{change:+,.{self.decimals}f}"
 
+    def change_text(self) -> str:
+        """``+2 vs last week``, ``same as last week`` or "" without last week's value."""
+        change = self.formatted_change()
+        if not change:
+            return ""
+        return "same as last week" if change == "no change" else f"{change} vs last week"
+
     def fact(self) -> dict[str, str]:
         """The metric as the report prints it (what the narrative may quote)."""
         previous = "–" if self.previous is None else f"{self.previous:,.{self.decimals}f}"

@@ -36,7 +36,7 @@ def narrative(settings: Settings, sections: list[Section], week: str) -> Narrati
         try:
             reply = complete(
                 config,
-                [{"role": "user", "content": json.dumps(facts, default=_rounded, ensure_ascii=False)}],
+                [{"role": "user", "content": json.dumps(facts, default=str, ensure_ascii=False)}],
                 system=cached_system(SYSTEM),
                 max_tokens=600,
             )
@@ -47,10 +47,6 @@ def narrative(settings: Settings, sections: list[Section], week: str) -> Narrati
             if paragraphs and not reply.refused:
                 return Narrative(paragraphs, "claude")
     return Narrative(template_narrative(sections), "template")
-
-
-def _rounded(value: Any) -> Any:
-    return str(value)
 
 
 def _find(sections: list[Section], key: str, label: str) -> Metric | None:

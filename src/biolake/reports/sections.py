@@ -263,12 +263,13 @@ def workouts(ctx: WeekContext) -> Section | None:
         return "" if value is None or value != value else format(value, fmt)
 
     table = Table(
-        ["Day", "Activity", "Class", "Minutes", "TSS", "Output (kJ)", "Avg HR", "kcal"],
+        ["Day", "Activity", "Class", "Intensity", "Minutes", "TSS", "kJ", "Avg HR", "kcal"],
         [
             [
                 f"{r['start_local']:%a %d %H:%M}",
                 str(r["activity_type"] or "").replace("_", " "),
-                str(r["title"] or r["intensity_band"] or ""),
+                str(r["title"] or ""),
+                str(r["intensity_band"] or ""),
                 cell(_scaled(r["duration_s"], 1 / 60), ".0f"),
                 cell(r["tss"], ".0f"),
                 cell(r["output_kj"], ",.0f"),
