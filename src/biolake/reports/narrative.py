@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from biolake.config import Settings
 from biolake.reports.model import Metric, Section
