@@ -5,13 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_LAKE ?= lake
 
-.PHONY: help venv demo test test-fast lint format bench bench-demo clean
+.PHONY: help venv demo test test-fast lint format bench bench-demo bench-ml clean
 
 help:
 	@echo "make demo   - set up .venv, generate a year of demo exports and ingest them into ./$(DEMO_LAKE), show status"
 	@echo "make test   - set up .venv, run ruff, mypy and the whole test suite (slow cases included)"
 	@echo "make bench  - side-by-side ingest benchmark against healthkit-to-sqlite"
 	@echo "make bench-demo - 5-year demo, generated and ingested: wall time and peak RSS (floor 60 s)"
+	@echo "make bench-ml - readiness predictor: train + walk-forward backtest on 5 years (floor 60 s)"
 	@echo "make lint   - ruff and mypy only"
 
 $(STAMP): requirements.lock pyproject.toml hatch_build.py src/biolake/sources/apple_health/_fastparse.c
@@ -48,6 +49,9 @@ bench: $(STAMP)
 
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py --check
+
+bench-ml: $(STAMP)
+	$(BIN)/python benchmarks/bench_ml.py --check
 
 clean:
 	rm -rf $(VENV) demo-exports .pytest_cache .mypy_cache .ruff_cache

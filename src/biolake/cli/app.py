@@ -11,7 +11,20 @@ import typer
 from rich.markup import escape
 
 from biolake import __version__
-from biolake.cli import alerts, briefing, build, demo, ingest, lake, pipeline, pull, report, schedule
+from biolake.cli import (
+    alerts,
+    briefing,
+    build,
+    demo,
+    ingest,
+    insights,
+    lake,
+    ml,
+    pipeline,
+    pull,
+    report,
+    schedule,
+)
 from biolake.cli.render import err
 from biolake.cli.state import OutputFormat, State
 from biolake.errors import BiolakeError
@@ -73,6 +86,8 @@ pull.register(app)
 demo.register(app)
 build.register(app)
 pipeline.register(app)
+insights.register(app)
+ml.register(app)
 report.register(app)
 alerts.register(app)
 briefing.register(app)

@@ -1,0 +1,1 @@
+"""One module per analyzer; ``biolake.insights.registry`` lists them."""
