@@ -56,6 +56,7 @@ def test_every_section_with_data_is_there(rendered: Rendered) -> None:
         "workouts",
         "nutrition",
         "glucose",
+        "insights",
     ]
     for title in (
         "Weekly health report",
@@ -66,6 +67,7 @@ def test_every_section_with_data_is_there(rendered: Rendered) -> None:
         "Workouts",
         "Nutrition",
         "Glucose",
+        "Findings of the last 90 days",
         "Sun 08 Nov – Sat 14 Nov 2026",
     ):
         assert title in rendered.text, title
@@ -120,6 +122,23 @@ def test_charts_have_data(rendered: Rendered, tmp_path: Path) -> None:
 def test_first_page_is_not_blank_below_the_narrative(rendered: Rendered, tmp_path: Path) -> None:
     pixels = page_pixels(rendered.pdf, 1, DPI, tmp_path)
     assert (pixels < 200).any(axis=2).mean() > 0.03
+
+
+def test_insights_show_their_numbers(rendered: Rendered, demo_lake: Path) -> None:
+    """The sleep-readiness finding over the 90 days ending with the week, recomputed with scipy."""
+    from scipy.stats import spearmanr
+
+    rows = query(
+        demo_lake,
+        "SELECT sleep_score, readiness_score FROM gold.daily_summary WHERE date_day BETWEEN "
+        "DATE '2026-11-14' - INTERVAL 89 DAY AND DATE '2026-11-14' "
+        "AND sleep_score IS NOT NULL AND readiness_score IS NOT NULL",
+    )
+    rho = spearmanr([r[0] for r in rows], [r[1] for r in rows]).statistic
+    text = " ".join(rendered.text.split())
+    assert f"sleep score vs readiness the same morning ρ = {rho:.2f}" in text
+    assert f"Spearman ρ = {rho:.2f}" in text and f"n = {len(rows)})" in text
+    assert "not evidence of cause and effect" in text
 
 
 def test_template_narrative_states_the_reports_numbers(rendered: Rendered, demo_lake: Path) -> None:
@@ -188,9 +207,10 @@ def test_sections_without_data_are_left_out(lake_without_nutrition_or_glucose: P
     )
     assert proc.returncode == 0, proc.stderr
     meta = json.loads(proc.stdout)[0]
-    assert meta["sections"] == ["overview", "recovery", "training", "sleep", "workouts"]
+    assert meta["sections"] == ["overview", "recovery", "training", "sleep", "workouts", "insights"]
     html = Path(meta["html"]).read_text()
-    assert 'id="nutrition"' not in html and 'id="glucose"' not in html and "Glucose" not in html
+    assert 'id="nutrition"' not in html and 'id="glucose"' not in html
+    assert "<h2>Nutrition</h2>" not in html and "<h2>Glucose</h2>" not in html
 
 
 def test_a_week_without_data_is_one_clear_error(demo_lake: Path, tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import duckdb
 
+    from biolake.lake.paths import LakePaths
+
 KG_PER_LB = 0.45359237
 
 
@@ -20,6 +22,7 @@ class WeekContext:
     subject: str
     end: date
     units: str = "metric"
+    paths: LakePaths | None = None  # for builders that open their own reader (the insights engine)
     _cache: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property

@@ -68,6 +68,7 @@ class Table:
 
     columns: list[str]
     rows: list[list[str]]
+    numeric: frozenset[int] = frozenset()  # indexes of right-aligned columns
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Section:
     table: Table | None = None
     notes: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
+    of_the_week: bool = True  # False: a longer view (insights) that alone does not make a week's report
 
 
 def metric_facts(metrics: list[Metric]) -> dict[str, Any]:

@@ -6,8 +6,10 @@ Daily means skip days without a value; sums add what was recorded."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from biolake.reports import charts
@@ -15,6 +17,8 @@ from biolake.reports.context import WeekContext, mean, total
 from biolake.reports.model import Metric, Section, Table, metric_facts
 
 SectionBuilder = Callable[[WeekContext], Section | None]
+
+log = logging.getLogger(__name__)
 
 
 def _pair(ctx: WeekContext, column: str, agg: Callable[[list[Any]], float | None] = mean) -> tuple[Any, Any]:
@@ -278,6 +282,7 @@ def workouts(ctx: WeekContext) -> Section | None:
             ]
             for r in rows
         ],
+        numeric=frozenset(range(4, 9)),
     )
     facts = metric_facts(metrics)
     types = sorted({str(r["activity_type"]) for r in rows})
@@ -410,7 +415,77 @@ def glucose(ctx: WeekContext) -> Section | None:
     )
 
 
-SECTIONS: list[SectionBuilder] = [overview, recovery, training, sleep, workouts, nutrition, glucose]
+INSIGHT_DAYS = 90
+SKIP_INSIGHTS = ("anomalies",)  # day-level outliers, not a finding with an effect size
+EFFECT_SYMBOLS = {"rho": "ρ", "epsilon_squared": "ε²", "rank_biserial": "r (rank-biserial)"}
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return ""
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.)])\s+(?=[A-Z])", text.strip(), maxsplit=1)[0]
+
+
+def insights(ctx: WeekContext) -> Section | None:
+    """The insights engine's findings with a clear signal over the 90 days ending with the week, each
+    with its effect size, 95 % interval, p-value and n (``biolake.insights``, docs/insights.md)."""
+    if ctx.paths is None:
+        return None
+    from biolake.errors import BiolakeError
+    from biolake.insights.data import LakeData
+    from biolake.insights.registry import ANALYZERS, run_insights
+
+    names = [n for n in ANALYZERS if n not in SKIP_INSIGHTS]
+    data = LakeData(ctx.paths, ctx.subject, ctx.end - timedelta(days=INSIGHT_DAYS - 1), ctx.end)
+    try:
+        results = run_insights(data, names)["results"]
+    except BiolakeError as exc:
+        log.warning("insights left out of the report: %s", exc)
+        return None
+    found = [r for r in results if r["verdict"] == "signal" and r["findings"]]
+    if not found:
+        return None
+    rows, facts = [], []
+    for r in found:
+        f = r["findings"][0]
+        interval = f["interval"]
+        unit = f" {f['unit']}" if f["unit"] else ""
+        symbol = EFFECT_SYMBOLS.get(f["effect_name"], f["effect_name"])
+        effect = f"{symbol} = {_num(f['effect'])}{unit}"
+        ci = f"{_num(interval['low'])} – {_num(interval['high'])}"
+        rows.append([r["title"], f["label"], effect, ci, _p(f["p_value"]), str(f["n"])])
+        facts.append(
+            {
+                "title": r["title"],
+                "finding": f["label"],
+                "effect": effect,
+                "ci_95": ci,
+                "p": _p(f["p_value"]),
+                "n": f["n"],
+            }
+        )
+    return Section(
+        "insights",
+        f"Findings of the last {INSIGHT_DAYS} days",
+        table=Table(["Insight", "Finding", "Effect", "95 % CI", "p", "n"], rows, frozenset({2, 3, 4, 5})),
+        notes=[_first_sentence(r["narrative"]) for r in found]
+        + ["These are associations in your own data, not evidence of cause and effect."],
+        facts={"findings": facts},
+        of_the_week=False,
+    )
+
+
+SECTIONS: list[SectionBuilder] = [overview, recovery, training, sleep, workouts, nutrition, glucose, insights]
 """The weekly report's sections in order; append a builder to add one (insights, …)."""
 
 

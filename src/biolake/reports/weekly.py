@@ -77,11 +77,11 @@ def build_weekly(
     con = open_catalog(paths)
     try:
         _require_gold(con)
-        ctx = WeekContext(con, settings.subject, end, settings.units)
+        ctx = WeekContext(con, settings.subject, end, settings.units, paths)
         sections = [s for build in (builders or SECTIONS) if (s := build(ctx)) is not None]
     finally:
         con.close()
-    if not sections:
+    if not any(s.of_the_week for s in sections):
         raise ReportError(
             f"no data for the week {ctx.start}–{end} (subject '{settings.subject}'); "
             "pick another week with --week-ending"
