@@ -36,7 +36,7 @@ def test_run_imports_the_inbox_builds_and_logs_each_step(run_cli: RunCli, lake: 
     assert again.returncode == 0
     assert "up to date" in str(steps(again.stdout)["build"]["detail"])
     logged = query(lake, "SELECT step, status FROM pipeline_runs ORDER BY started_at, step DESC")
-    assert [s for s, _ in logged] == ["import", "build", "import", "build"]
+    assert [s for s, _ in logged if s in ("import", "build")] == ["import", "build", "import", "build"]
 
 
 def test_a_failing_gate_fails_the_run(run_cli: RunCli, lake: Path, tmp_path: Path) -> None:

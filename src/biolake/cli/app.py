@@ -11,7 +11,24 @@ import typer
 from rich.markup import escape
 
 from biolake import __version__
-from biolake.cli import ask, build, demo, export, glucose, ingest, insights, lake, ml, pipeline, pull, sync
+from biolake.cli import (
+    alerts,
+    ask,
+    briefing,
+    build,
+    demo,
+    export,
+    glucose,
+    ingest,
+    insights,
+    lake,
+    ml,
+    pipeline,
+    pull,
+    report,
+    schedule,
+    sync,
+)
 from biolake.cli.render import err
 from biolake.cli.state import OutputFormat, State
 from biolake.errors import BiolakeError
@@ -79,6 +96,10 @@ ask.register(app)
 export.register(app)
 sync.register(app)
 glucose.register(app)
+report.register(app)
+alerts.register(app)
+briefing.register(app)
+schedule.register(app)
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 
 def run(ctx: typer.Context) -> None:
-    """Run the daily pipeline: import the inbox, build gold through the gate (exit 1 if a step fails).
+    """Run the daily pipeline: import the inbox, build gold through the gate, alerts, the morning
+    briefing, the weekly report on its day, delivery (exit 1 if a step fails).
 
     Safe from cron or launchd: one run at a time (lake lock), --quiet prints only errors, every step's
     status and time go to the pipeline_runs view."""

@@ -1,8 +1,9 @@
 """The steps of ``biolake run`` and how a failure propagates.
 
 Steps run in order; each names the steps it needs. A step that fails marks every step needing it
-(directly or not) as skipped; independent steps still run. Steps of later issues (alerts, briefing,
-reports, sync) join :data:`STEPS` as they land.
+(directly or not) as skipped; independent steps still run (delivery always runs, so earlier failures
+are retried even when today's build fails). Steps of later issues (sync …) join :data:`STEPS` as they
+land.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from biolake import __version__
 from biolake.config import Settings
 from biolake.errors import BiolakeError
 from biolake.lake import catalog
 from biolake.lake.ingest import ensure_lake
+from biolake.pipeline import daily
 from biolake.pipeline.runlog import StepRecord, write_run
 
 log = logging.getLogger(__name__)
@@ -41,9 +44,11 @@ class Outcome:
 @dataclass
 class RunContext:
     """What the steps of one run share: a dbt worker started at the beginning, so that dbt's import
-    (seconds) overlaps the import step; the build step uses it or stops it."""
+    (seconds) overlaps the import step (the build step uses it or stops it); the messages the
+    consumer steps produce, for the deliver step."""
 
     dbt_worker: subprocess.Popen[str] | None = None
+    outbox: list[Any] = field(default_factory=list)  # messages for the deliver step
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,10 @@ def build_step(settings: Settings, context: RunContext) -> Outcome:
 STEPS: tuple[Step, ...] = (
     Step("import", (), import_step, "import new exports from the inbox into bronze and silver"),
     Step("build", ("import",), build_step, "build gold with dbt; the data-quality gate"),
+    Step("alerts", ("build",), daily.alerts_step, "evaluate the alert rules; new alerts to the outbox"),
+    Step("briefing", ("build",), daily.briefing_step, "write today's morning briefing"),
+    Step("weekly_report", ("build",), daily.weekly_report_step, "the weekly report, on its day"),
+    Step("deliver", (), daily.deliver_step, "deliver the outbox; retry earlier failures"),
 )
 
 

@@ -1,0 +1,1 @@
+"""Alerts: rules evaluated on gold (and silver glucose); each fires once per condition episode."""

@@ -1,0 +1,1 @@
+"""Delivery: send briefings, alerts and reports through the channels configured in ``[delivery]``."""

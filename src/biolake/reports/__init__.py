@@ -1,0 +1,1 @@
+"""Reports: the weekly report (HTML and PDF) built from gold, one pluggable section at a time."""
