@@ -155,7 +155,7 @@ def test_whatif(cli: RunCli, lake: Path, tmp_path: Path) -> None:
     assert (
         day["tss"] == pytest.approx(60.8) and day["readiness_low"] < day["readiness"] < day["readiness_high"]
     )
-    assert hard["model"]["kind"] == "RegressionModel" and hard["model"]["n"] > 300
+    assert hard["model"] == "regression" and hard["model_info"]["n"] > 300
     assert (
         day["readiness"] < easy["days"][0]["readiness"]
     )  # more load, lower predicted readiness (planted #2)

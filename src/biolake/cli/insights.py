@@ -214,15 +214,25 @@ def whatif(
     plan: Annotated[
         Path | None, typer.Option("--plan", help="A YAML plan of several days (see docs/insights.md).")
     ] = None,
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="auto: the trained readiness model ('biolake ml train') when there is one, else the "
+            "regression; ml; regression.",
+        ),
+    ] = "auto",
     fmt: FormatOpt = None,
 ) -> None:
     """Predicted next-day readiness for a workout and a night's sleep, or over a multi-day plan."""
     from biolake.insights.data import InsightError
-    from biolake.insights.whatif import PlanDay, read_plan
+    from biolake.insights.whatif import MODEL_CHOICES, PlanDay, read_plan
     from biolake.insights.whatif import whatif as predict
     from biolake.insights.workouts import parse_workout
 
     st = state(ctx)
+    if model not in MODEL_CHOICES:
+        raise InsightError(f"--model: '{model}' is not one of {', '.join(MODEL_CHOICES)}")
     if plan is not None:
         if workout or tss is not None or sleep_score is not None:
             raise InsightError(
@@ -231,7 +241,7 @@ def whatif(
         days = read_plan(plan)
     else:
         days = [PlanDay(tuple(parse_workout(w) for w in workout or ()), tss, sleep_score)]
-    doc = predict(_data(st), days)
+    doc = predict(_data(st), days, prefer=model)
     fmt = fmt or st.format
     if fmt is OutputFormat.json:
         _json(doc)
@@ -256,6 +266,8 @@ def whatif(
     )
     if fmt is OutputFormat.table:
         out.print(doc["narrative"], highlight=False)
+        if doc["model_note"] and not st.quiet:
+            err.print(f"model: {doc['model']} ({doc['model_note']})", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

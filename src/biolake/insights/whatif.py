@@ -2,11 +2,12 @@
 multi-day plan rolling the Performance Management Chart forward with widening intervals.
 
 The scenario day is the lake's last day (today when the lake is up to date): its morning readiness is
-known; the scenario's workout replaces what that day logged. The readiness model is a seam: anything with
-``predict(features) -> Prediction`` (a mean and a standard deviation of the next readiness) fits. The
-default is an OLS regression on gold.feature_readiness_daily of readiness on the night's sleep score, the
-previous night's, the previous day's TSS, the previous readiness and the morning's TSB; its 95 %
-prediction interval covers parameter and residual uncertainty (statsmodels ``get_prediction``).
+known; the scenario's workout replaces what that day logged. A single-day scenario uses the lake's trained
+readiness model when there is one (``whatif_ml``); plans, and lakes without one, use the regression model.
+That is a seam: anything with ``predict(features) -> Prediction`` (a mean and a standard deviation of the
+next readiness) fits. The default is an OLS regression on gold.feature_readiness_daily of readiness on the
+night's sleep score, the previous night's, the previous day's TSS, the previous readiness and the morning's
+TSB; its 95 % prediction interval covers parameter and residual uncertainty (statsmodels ``get_prediction``).
 
 PMC constants as dbt/models/marts/training/training_load_daily: CTL_d = CTL_(d-1)·e^(-1/42) +
 TSS_d·(1 − e^(-1/42)), ATL with 7 days, TSB of a morning = yesterday's CTL − ATL. Over a plan, the
@@ -34,6 +35,7 @@ TARGET = "readiness_today"
 CTL_DECAY = math.exp(-1 / 42)
 ATL_DECAY = math.exp(-1 / 7)
 Z95 = 1.959963984540054
+LEVEL = 0.95  # the regression's prediction interval
 MIN_ROWS = 30
 
 
@@ -224,18 +226,45 @@ def read_plan(path: Path) -> list[PlanDay]:
     return plan
 
 
-def whatif(data: LakeData, plan: list[PlanDay], model: ReadinessModel | None = None) -> dict[str, Any]:
-    """Predict readiness over ``plan`` (one day for a single scenario); JSON-ready (``docs/insights.md``)."""
+MODEL_CHOICES = ("auto", "ml", "regression")
+
+
+def whatif(
+    data: LakeData, plan: list[PlanDay], model: ReadinessModel | None = None, prefer: str = "auto"
+) -> dict[str, Any]:
+    """Predict readiness over ``plan`` (one day for a single scenario); JSON-ready (``docs/insights.md``).
+
+    ``prefer``: ``auto`` uses the lake's trained readiness model (``biolake ml``) when it exists and the
+    scenario is one day, else the regression; ``ml`` insists on the trained model; ``regression`` never
+    uses it. A ``model`` given through the seam is always used."""
     feat, today = load_today(data)
+    note = None
+    if model is None and prefer != "regression":
+        from biolake.insights import whatif_ml
+
+        version, note = whatif_ml.choose(data, today, plan)
+        if version is not None:
+            row, ml_info = whatif_ml.forecast(data, version, today, plan[0])
+            return _document(today, f"ml:{version.name}", ml_info, note, float(ml_info["coverage"]), [row])
+        if prefer == "ml":
+            raise InsightError(f"--model ml: {note}")
     used = model or RegressionModel(feat)
-    rows = simulate(used, today, plan)
     info: dict[str, Any] = {"kind": type(used).__name__}
     if isinstance(used, RegressionModel):
         info.update(
+            kind="regression",
             n=used.n,
             r_squared=round(float(used.fit.rsquared), 3),
             coefficients={k: round(v, 4) for k, v in used.coefficients.items()},
         )
+    name = "regression" if isinstance(used, RegressionModel) else type(used).__name__
+    return _document(today, name, info, note, LEVEL, simulate(used, today, plan))
+
+
+def _document(
+    today: Today, name: str, info: dict[str, Any], note: str | None, level: float, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    kind = "split-conformal prediction interval" if name.startswith("ml:") else "prediction interval"
     return {
         "scenario_day": today.day.isoformat(),
         "start": {
@@ -243,19 +272,23 @@ def whatif(data: LakeData, plan: list[PlanDay], model: ReadinessModel | None = N
             "ctl": round(today.ctl_yesterday, 1),
             "atl": round(today.atl_yesterday, 1),
         },
-        "model": info,
-        "interval": "95 % prediction interval",
+        "model": name,
+        "model_info": info,
+        "model_note": note,
+        "interval": f"{level * 100:.0f} % {kind}",
+        "interval_level": level,
         "days": rows,
-        "narrative": narrate(rows),
+        "narrative": narrate(rows, name, level),
     }
 
 
-def narrate(rows: list[dict[str, Any]]) -> str:
+def narrate(rows: list[dict[str, Any]], model: str = "regression", level: float = LEVEL) -> str:
     first, last = rows[0], rows[-1]
+    pct = f"{level * 100:.0f} %"
     text = (
         f"With {first['tss']:.0f} TSS on {first['day']} and a sleep score of "
         f"{first['sleep_score']:.0f}, readiness on "
-        f"{first['predicted_for']} is predicted at {first['readiness']:.0f} (95 % prediction interval "
+        f"{first['predicted_for']} is predicted at {first['readiness']:.0f} ({pct} prediction interval "
         f"{first['readiness_low']:.0f}–{first['readiness_high']:.0f})."
     )
     if len(rows) > 1:
@@ -264,4 +297,9 @@ def narrate(rows: list[dict[str, Any]]) -> str:
             f"{last['readiness_high']:.0f}) on {last['predicted_for']}, "
             f"form (TSB) {last['tsb_next_morning']:+.0f}."
         )
-    return text + " Predictions come from your past days' pattern; they are estimates, not guarantees."
+    source = (
+        f"the trained readiness model {model.removeprefix('ml:')}"
+        if model.startswith("ml:")
+        else "a regression on your past days"
+    )
+    return text + f" Predicted by {source}; estimates, not guarantees."
