@@ -329,13 +329,16 @@ DEMO_DAYS = 365
 def demo_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 365-day demo lake (seed 0, subject ``me``, ending 2026-11-14) with gold built.
 
-    Built once per test run and shared by every xdist worker (a file lock guards the build), so treat it
-    as read-only: a test that writes to a lake copies it first (``demo_lake_copy``)."""
+    Built once per test run (never reused from an earlier run) and shared by every xdist worker (a file
+    lock guards the build), so treat it as read-only: a test that writes to a lake copies it first
+    (``demo_lake_copy``)."""
     import fcntl
 
     from biolake.demo.run import demo
 
-    root = tmp_path_factory.getbasetemp().parent / f"demo-{DEMO_DAYS}"
+    base = tmp_path_factory.getbasetemp()  # under xdist: <run>/popen-gwN, so the run's folder is its parent
+    run_dir = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = run_dir / f"demo-{DEMO_DAYS}"
     root.mkdir(exist_ok=True)
     lake, done = root / "lake", root / "built"
     with (root / "lock").open("w") as lock:

@@ -67,7 +67,7 @@ def test_predict_explain_history(trained: tuple[Path, dict[str, object]]) -> Non
     assert p["date"] == "2026-06-01" and p["lower"] < p["forecast"] < p["upper"]
     assert p["actual"] is not None and len(p["top_features"]) == 5
     table = run("ml", "predict")
-    assert table.returncode == 0 and "readiness on 2026-11-14" in table.stdout
+    assert table.returncode == 0 and "readiness on 2026-11-15" in table.stdout
     explained = json.loads(run("--format", "json", "ml", "explain").stdout)
     assert explained["version"] == "v0001" and explained["importance"]
     train(settings_for(lake), model="ridge", seed=1)  # type: ignore[arg-type]
@@ -96,7 +96,7 @@ def test_bad_input(trained: tuple[Path, dict[str, object]], tmp_path: Path) -> N
     assert_one_error_line(run("ml", "explain", "--target", "hrv"), "no trained model", "hrv")
     settings = settings_for(lake)
     with pytest.raises(
-        FeatureError, match=r"no feature row for 2030-01-01: .* covers 2025-11-14 to 2026-11-14"
+        FeatureError, match=r"no feature row for 2030-01-01: .* covers 2025-11-14 to 2026-11-15"
     ):
         predict_day(settings, date(2030, 1, 1))  # type: ignore[arg-type]
     with pytest.raises(FeatureError, match="unknown model 'forest'"):
