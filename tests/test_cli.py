@@ -31,7 +31,11 @@ from conftest import (
     snapshot,
 )
 
-COMMANDS = ("init", "ingest", "status", "sql", "rebuild", "log")
+COMMANDS = (
+    *("init", "ingest", "status", "sql", "rebuild", "log", "demo", "build", "run", "docs", "pull"),
+    *("glucose", "insights", "experiment", "whatif", "ml", "ask", "report", "alerts", "briefing"),
+    *("schedule", "export", "sync"),
+)
 INGEST_KEYS = {"file", "status", "source", "rows_new", "rows_duplicate", "rows_quarantined", "entities"}
 STATUS_KEYS = {"entity", "rows", "subjects", "first", "last", "last_import", "freshness_days"}
 
