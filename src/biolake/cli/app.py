@@ -34,6 +34,7 @@ from biolake.cli.state import OutputFormat, State
 from biolake.errors import BiolakeError
 
 app = typer.Typer(
+    rich_markup_mode="markdown",  # "[delivery]" stays visible, wrapped lines join (in every sub-app too)
     name="biolake",
     help="A local-first health-data lakehouse: Apple Health, Oura, Peloton, MyFitnessPal and CGM exports "
     "in DuckDB + Parquet on your own disk.",

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from biolake.lake.paths import LakePaths
 
 experiment_app = typer.Typer(
-    help="Self-experiments: an intervention period against its baseline, stored in the lake."
+    rich_markup_mode="markdown",
+    help="Self-experiments: an intervention period against its baseline, stored in the lake.",
 )
 
 DayOpt = Annotated[

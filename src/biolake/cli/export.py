@@ -13,7 +13,11 @@ from biolake.cli.render import emit, out
 from biolake.cli.state import OutputFormat, state
 from biolake.errors import ConfigError
 
-export_app = typer.Typer(help="Export the lake's data in standard formats (FHIR R4).", no_args_is_help=True)
+export_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Export the lake's data in standard formats (FHIR R4).",
+    no_args_is_help=True,
+)
 
 
 class GranularityOption(StrEnum):

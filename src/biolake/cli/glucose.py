@@ -14,7 +14,9 @@ from biolake.cli.state import OutputFormat, state
 if TYPE_CHECKING:
     from biolake.lake.paths import LakePaths
 
-app = typer.Typer(help="Glycemic analytics on the lake's CGM readings.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown", help="Glycemic analytics on the lake's CGM readings.", no_args_is_help=True
+)
 DAY = ["%Y-%m-%d"]
 
 

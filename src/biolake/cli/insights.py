@@ -28,6 +28,7 @@ class DefaultRun(TyperGroup):
 
 
 insights_app = typer.Typer(
+    rich_markup_mode="markdown",
     cls=DefaultRun,
     help="Statistical insights over the gold marts: run analyzers (NAME…, default all) or discover "
     "correlations.",

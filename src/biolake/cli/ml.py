@@ -15,6 +15,7 @@ from biolake.cli.state import OutputFormat, state
 from biolake.ml.features import FeatureError
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Readiness predictor: honest next-day forecasts, walk-forward backtests, model versions.",
     no_args_is_help=True,
 )

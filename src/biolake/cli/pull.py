@@ -12,7 +12,11 @@ from biolake.cli.ingest import _summary_rows
 from biolake.cli.render import emit, err
 from biolake.cli.state import OutputFormat, state
 
-app = typer.Typer(help="Download data from a service's API into the lake.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Download data from a service's API into the lake.",
+    no_args_is_help=True,
+)
 
 DAY = ["%Y-%m-%d"]
 

@@ -12,7 +12,11 @@ from biolake.cli.delivering import deliver_and_report
 from biolake.cli.render import emit, out
 from biolake.cli.state import OutputFormat, state
 
-app = typer.Typer(help="Reports built from gold: the weekly report (HTML, PDF).", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Reports built from gold: the weekly report (HTML, PDF).",
+    no_args_is_help=True,
+)
 
 
 @app.command("weekly")

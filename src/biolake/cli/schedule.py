@@ -9,7 +9,9 @@ import typer
 from biolake.cli.render import emit, out
 from biolake.cli.state import OutputFormat, state
 
-app = typer.Typer(help="Run 'biolake run' every day (cron or launchd).", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode="markdown", help="Run 'biolake run' every day (cron or launchd).", no_args_is_help=True
+)
 
 Launchd = Annotated[bool, typer.Option("--launchd", help="Use launchd (default on macOS).")]
 Cron = Annotated[bool, typer.Option("--cron", help="Use cron (default elsewhere).")]
