@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +22,17 @@ class Word:
     x0: float  # points from the left of the page
     y0: float  # points from the top of the page
     y1: float
+
+
+def render_report(lake: Path, out: Path, kind: str, *args: str) -> tuple[dict[str, Any], Path]:
+    """``biolake --format json report <kind> --pdf --out <out> <args>`` through the real CLI: the row it
+    prints and the PDF."""
+    from conftest import RunCli
+
+    proc = RunCli(lake)("--format", "json", "report", kind, "--pdf", "--out", out, *args)
+    assert proc.returncode == 0, proc.stderr
+    meta: dict[str, Any] = json.loads(proc.stdout)[0]
+    return meta, Path(meta["pdf"])
 
 
 def pdf_text(pdf: Path) -> str:

@@ -74,3 +74,23 @@ def test_briefing_html_is_the_markdown_rendered(demo_lake: Path) -> None:
     html = brief.html()
     assert "<h1>Morning briefing — Sat 14 Nov 2026</h1>" in html and "<h2>Last night</h2>" in html
     assert "<strong>" in html and "**" not in html
+
+
+def test_overnight_lows_are_the_consensus_episodes(demo_lake: Path) -> None:
+    """A planted nocturnal hypo (2025-12-21) appears as biolake.glucose's level 1 episode with its nadir."""
+    from biolake.briefing import build_briefing
+    from biolake.glucose.episodes import episode_rows
+    from biolake.lake.paths import LakePaths
+
+    night = date(2025, 12, 21)
+    brief = build_briefing(settings_for(demo_lake), night, check_alerts=False)  # type: ignore[arg-type]
+    lows = [
+        e
+        for e in episode_rows(LakePaths.at(demo_lake), "me", night, night)
+        if e["episode_type"] == "hypo" and e["level"] == "level_1" and e["is_night"]
+    ]
+    assert len(lows) == 1 and brief.glucose is not None
+    assert (brief.glucose["lows"], brief.glucose["nadir"]) == (1, lows[0]["extreme_mgdl"])
+    assert (
+        f"**1 low** (≥ 15 min below 70 mg/dL), lowest {lows[0]['extreme_mgdl']:.0f} mg/dL" in brief.markdown()
+    )

@@ -13,7 +13,16 @@ import pytest
 
 from anthropic_stub import MessagesStub, message
 from conftest import RunCli, assert_one_error_line, query, settings_for
-from report_support import Word, card_value, coloured_share, find, page_pixels, pdf_text, pdf_words
+from report_support import (
+    Word,
+    card_value,
+    coloured_share,
+    find,
+    page_pixels,
+    pdf_text,
+    pdf_words,
+    render_report,
+)
 
 WEEK = ("2026-11-08", "2026-11-14")
 DPI = 60
@@ -32,10 +41,7 @@ class Rendered:
 def rendered(demo_lake: Path, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     """One PDF for the module, made by the real CLI."""
     out = tmp_path_factory.mktemp("weekly")
-    proc = RunCli(demo_lake)("--format", "json", "report", "weekly", "--pdf", "--out", out)
-    assert proc.returncode == 0, proc.stderr
-    meta = json.loads(proc.stdout)[0]
-    pdf = Path(meta["pdf"])
+    meta, pdf = render_report(demo_lake, out, "weekly")
     return Rendered(meta, pdf, pdf_text(pdf), pdf_words(pdf), out)
 
 
@@ -190,7 +196,10 @@ def test_claude_failing_falls_back_to_the_template(
 
 @pytest.fixture
 def lake_without_nutrition_or_glucose(demo_lake_copy: Path) -> Path:
-    """The demo lake as gold would be for someone with no food log and no CGM."""
+    """The demo lake as it would be for someone with no food log and no CGM."""
+    import shutil
+
+    shutil.rmtree(demo_lake_copy / "silver" / "glucose_readings")
     con = duckdb.connect(str(demo_lake_copy / "biolake.duckdb"))
     con.execute("DELETE FROM gold.nutrition_daily")
     con.execute(
@@ -225,21 +234,24 @@ def test_a_lake_without_gold_says_to_build(tmp_path: Path) -> None:
     assert_one_error_line(RunCli(lake)("report", "weekly"), "gold is not built", "biolake build")
 
 
-def test_pooled_glucose_equals_the_readings(demo_lake: Path) -> None:
-    """The week's mean, CV and TIR pooled from daily rows equal those computed over all the readings."""
-    from biolake.reports.sections import pooled_glucose
+def test_glucose_section_is_biolake_glucose_for_the_week(rendered: Rendered, demo_lake: Path) -> None:
+    """The week's glucose cards are the catalogue of biolake.glucose for the seven days (summarize, run
+    here on its own) and its consensus episodes; last week's numbers give the changes."""
+    from datetime import date
 
-    lo, hi = WEEK
-    con = duckdb.connect(str(demo_lake / "biolake.duckdb"), read_only=True)
-    rel = con.execute(f"SELECT * FROM gold.daily_summary WHERE date_day BETWEEN '{lo}' AND '{hi}'")
-    days = [dict(zip([d[0] for d in rel.description], r, strict=True)) for r in rel.fetchall()]
-    con.close()
-    pooled = pooled_glucose(days)
-    mean, sd, n = query(
-        demo_lake,
-        "SELECT avg(glucose_mgdl), stddev_pop(glucose_mgdl), count(*) FROM glucose_readings "
-        f"WHERE local_date BETWEEN '{lo}' AND '{hi}' AND glucose_mgdl IS NOT NULL",
-    )[0]
-    assert pooled["readings"] == n
-    assert pooled["mean"] == pytest.approx(mean, rel=1e-9)
-    assert pooled["cv"] == pytest.approx(100 * sd / mean, abs=0.05)  # daily SDs are sample SDs
+    from biolake.glucose.episodes import episode_rows
+    from biolake.glucose.summary import summarize
+    from biolake.lake.paths import LakePaths
+
+    paths = LakePaths.at(demo_lake)
+    lo, hi = (date.fromisoformat(d) for d in WEEK)
+    (week,) = summarize(paths, "me", lo, hi)
+    found = episode_rows(paths, "me", lo, hi)
+    assert card_value(rendered.words, "GMI") == f"{week['gmi']:.1f}"
+    assert card_value(rendered.words, "TIME ABOVE 180") == f"{week['above_180']:.1f}"
+    assert card_value(rendered.words, "VARIABILITY (CV)") == f"{week['cv']:.1f}"
+    highs = sum(1 for e in found if e["episode_type"] == "hyper" and e["level"] == "level_1")
+    assert card_value(rendered.words, "HIGHS (> 180)") == str(highs)
+    (before,) = summarize(paths, "me", date(2026, 11, 1), date(2026, 11, 7))
+    change = f"{week['in_range_70_180'] - before['in_range_70_180']:+.1f}"
+    assert f"{change} vs last week" in " ".join(rendered.text.split())

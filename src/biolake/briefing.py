@@ -83,19 +83,34 @@ def _has(con: Any, schema: str, table: str) -> bool:
 
 
 def overnight_glucose(con: Any, subject: str, day: date) -> dict[str, Any] | None:
-    """Mean, range and time below 70 / above 180 mg/dL of the readings 00:00–06:00 local on ``day``."""
-    start = datetime(day.year, day.month, day.day, OVERNIGHT[0])
-    return _one(
-        con,
-        "SELECT count(*) AS readings, avg(glucose_mgdl) AS mean, min(glucose_mgdl) AS min, "
-        "max(glucose_mgdl) AS max, 100.0 * avg(CASE WHEN glucose_mgdl < 70 THEN 1 ELSE 0 END) AS below_70, "
-        "100.0 * avg(CASE WHEN glucose_mgdl > 180 THEN 1 ELSE 0 END) AS above_180 "
-        "FROM glucose_readings WHERE subject_id = ? AND local_ts >= ? AND local_ts < ? "
-        "AND glucose_mgdl IS NOT NULL HAVING count(*) > 0",
-        subject,
-        start,
-        start + timedelta(hours=OVERNIGHT[1] - OVERNIGHT[0]),
-    )
+    """The CGM readings 00:00–06:00 local on ``day`` through :mod:`biolake.glucose` (the catalogue and
+    the consensus episodes, docs/glucose.md): readings, mean, min, max, % below 70 and above 180 mg/dL,
+    and the low (< 70) and high (> 180) episodes starting in those hours; None without readings."""
+    import numpy as np
+
+    from biolake.glucose.episodes import table
+    from biolake.glucose.readings import US_PER_DAY, US_PER_MIN, from_connection
+    from biolake.glucose.summary import catalogue
+
+    readings = from_connection(con, subject=subject, start=day, end=day)
+    hour = (readings.time_us % US_PER_DAY) // (60 * US_PER_MIN)
+    night = readings.select((hour >= OVERNIGHT[0]) & (hour < OVERNIGHT[1]))
+    if not len(night.glucose):
+        return None
+    stats = catalogue(night)[0]
+    found = table(night)
+    lows = [e for e in found if e["episode_type"] == "hypo" and e["level"] == "level_1"]
+    return {
+        "readings": stats["n_obs"],
+        "mean": stats["mean"],
+        "min": stats["quantile_0"],
+        "max": stats["quantile_100"],
+        "below_70": stats["below_70"],
+        "above_180": stats["above_180"],
+        "lows": len(lows),
+        "nadir": float(np.min([e["extreme_mgdl"] for e in lows])) if lows else None,
+        "highs": sum(1 for e in found if e["episode_type"] == "hyper" and e["level"] == "level_1"),
+    }
 
 
 def build_briefing(

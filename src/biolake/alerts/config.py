@@ -17,11 +17,7 @@ class AlertConfig:
     baseline_days: int = 60  # the personal baseline: the N days before the day
     min_baseline_days: int = 14  # fewer days with a value: no verdict
     readiness_decline_days: int = 3  # readiness lower than the day before, N days running
-    hypo_mgdl: float = 54.0  # level 2 hypoglycaemia
-    hypo_minutes: float = 15.0
-    high_mgdl: float = 250.0  # level 2 hyperglycaemia …
-    high_minutes: float = 120.0  # … held this long counts as prolonged
-    glucose_gap_minutes: float = 15.0  # a longer gap between readings ends an episode
+    high_minutes: float = 120.0  # a level 2 high (> 250 mg/dL) held this long counts as prolonged
     stale_days: int = 3  # a source with no new data for N days
     lookback_days: int = 3  # a run alerts on episodes still going in the last N days of data
     disabled: tuple[str, ...] = ()  # rule names to skip

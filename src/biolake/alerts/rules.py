@@ -12,7 +12,6 @@ from typing import Any
 import duckdb
 
 from biolake.alerts.config import AlertConfig
-from biolake.alerts.glucose import find_episodes
 from biolake.lake.schema import ENTITIES
 
 
@@ -216,52 +215,48 @@ def readiness_declining(inp: RuleInput) -> list[Episode]:
     return out
 
 
-def _glucose_readings(inp: RuleInput) -> list[tuple[datetime, float]]:
-    rows = inp.con.execute(
-        "SELECT local_ts, CASE WHEN censored = 'low' THEN least(coalesce(glucose_mgdl, 39), 39) "
-        "WHEN censored = 'high' THEN greatest(coalesce(glucose_mgdl, 401), 401) ELSE glucose_mgdl END "
-        "FROM glucose_readings WHERE subject_id = ? AND local_date >= ? "
-        "AND (glucose_mgdl IS NOT NULL OR censored IS NOT NULL) ORDER BY ts_utc",
-        [inp.subject, inp.since - timedelta(days=1)],
-    ).fetchall()
-    return [(r[0], float(r[1])) for r in rows]
-
-
 def glucose_episodes(inp: RuleInput) -> list[Episode]:
-    """Level 2 hypoglycaemia and prolonged level 2 hyperglycaemia (see :mod:`biolake.alerts.glucose`)."""
-    cfg = inp.config
-    readings = _glucose_readings(inp)
+    """Level 2 hypoglycaemia and prolonged level 2 hyperglycaemia: the consensus episodes of
+    :mod:`biolake.glucose.episodes` (Battelino et al. 2019/2023: < 54 or > 250 mg/dL for ≥ 15 minutes,
+    ending after ≥ 15 minutes back; on the regular grid, so a gap over 45 minutes ends an episode); a high
+    alerts when it lasts ``high_minutes``. Readings from the day before ``since`` on."""
+    from biolake.glucose.episodes import table
+    from biolake.glucose.readings import from_connection
+
+    readings = from_connection(inp.con, subject=inp.subject, start=inp.since - timedelta(days=1))
     out = []
-    for ep in find_episodes(readings, cfg.hypo_mgdl, True, cfg.hypo_minutes, 15, cfg.glucose_gap_minutes):
-        out.append(
-            Episode(
-                "glucose_low",
-                inp.subject,
-                ep.start,
-                ep.end,
-                "urgent",
-                f"Glucose below {cfg.hypo_mgdl:g} mg/dL for {ep.minutes:.0f} min "
-                f"from {ep.start:%Y-%m-%d %H:%M} "
-                f"(lowest {ep.extreme_mgdl:.0f} mg/dL): a level 2 low",
-                ep.extreme_mgdl,
-                cfg.hypo_mgdl,
+    for ep in table(readings):
+        if ep["level"] != "level_2":
+            continue
+        start, minutes, extreme = ep["start_local"], ep["duration_min"], ep["extreme_mgdl"]
+        if ep["episode_type"] == "hypo":
+            out.append(
+                Episode(
+                    "glucose_low",
+                    inp.subject,
+                    start,
+                    ep["end_local"],
+                    "urgent",
+                    f"Glucose below 54 mg/dL for {minutes:.0f} min from {start:%Y-%m-%d %H:%M} "
+                    f"(lowest {extreme:.0f} mg/dL): a level 2 low",
+                    extreme,
+                    54.0,
+                )
             )
-        )
-    for ep in find_episodes(readings, cfg.high_mgdl, False, cfg.high_minutes, 15, cfg.glucose_gap_minutes):
-        out.append(
-            Episode(
-                "glucose_high",
-                inp.subject,
-                ep.start,
-                ep.end,
-                "warning",
-                f"Glucose above {cfg.high_mgdl:g} mg/dL for {ep.minutes:.0f} min "
-                f"from {ep.start:%Y-%m-%d %H:%M} "
-                f"(highest {ep.extreme_mgdl:.0f} mg/dL)",
-                ep.extreme_mgdl,
-                cfg.high_mgdl,
+        elif minutes >= inp.config.high_minutes:
+            out.append(
+                Episode(
+                    "glucose_high",
+                    inp.subject,
+                    start,
+                    ep["end_local"],
+                    "warning",
+                    f"Glucose above 250 mg/dL for {minutes:.0f} min from {start:%Y-%m-%d %H:%M} "
+                    f"(highest {extreme:.0f} mg/dL)",
+                    extreme,
+                    250.0,
+                )
             )
-        )
     return out
 
 

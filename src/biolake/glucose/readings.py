@@ -200,6 +200,22 @@ def load(
         con.close()
 
 
+def cgm_days(source: Settings | LakePaths, subject: str) -> tuple[date, date] | None:
+    """The first and last local dates with a CGM reading of ``subject`` (None when there is none)."""
+    from biolake.lake.catalog import open_catalog
+
+    where, params = _where(subject, None, None)
+    con = open_catalog(lake_paths(source))
+    try:
+        row = con.execute(
+            f"SELECT min(local_date), max(local_date) FROM glucose_readings WHERE {where}", params
+        )
+        first, last = row.fetchone() or (None, None)
+    finally:
+        con.close()
+    return None if first is None else (first, last)
+
+
 def lake_paths(source: Settings | LakePaths) -> LakePaths:
     """The lake of ``source`` (Settings or LakePaths)."""
     from biolake.lake.paths import LakePaths

@@ -28,6 +28,15 @@ TARGETS = {  # name: (metric, comparison, limit)
     "meets_cv_target": ("cv_pct", "<=", 36.0),
 }
 SUFFICIENT_ACTIVE_PCT = 70.0
+SUFFICIENT_DAYS = 14
+CONSENSUS = (  # the same targets on the keys of a summary record (biolake.glucose.summary): key, op, limit
+    ("in_range_70_180", ">", 70.0),
+    ("below_70", "<", 4.0),
+    ("below_54", "<", 1.0),
+    ("above_180", "<", 25.0),
+    ("above_250", "<", 5.0),
+    ("cv", "<=", 36.0),
+)
 COUNTS: dict[str, Callable[[FloatArray], BoolArray]] = {  # column: predicate (mg/dL), as metrics.ranges
     "tir_70_180_pct": lambda x: (x >= 70) & (x <= 180),
     "tbr_70_pct": lambda x: x < 70,
@@ -94,9 +103,7 @@ def windows(r: Readings, days: int = 14) -> list[dict[str, Any]]:
         var = (roll["s2"] - n * mean_dev**2) / (n - 1)
         sd = np.sqrt(np.maximum(var, 0.0))
         sd[n < 2] = np.nan
-        dt = r.median_interval_min()[row_group]
-        dt = np.where(np.isnan(dt), 5.0, np.round(dt))
-        active = np.minimum(100 * n / (days * 1440 / dt), 100.0)
+        active = _active(n, _interval(r)[row_group], days)
         pct = {k: 100 * roll[k] / n for k in COUNTS}
     out: list[dict[str, Any]] = []
     epoch = np.datetime64("1970-01-01", "D")
@@ -124,6 +131,41 @@ def windows(r: Readings, days: int = 14) -> list[dict[str, Any]]:
     return out
 
 
+def _interval(r: Readings) -> FloatArray:
+    """Each group's median interval in whole minutes (5 when it cannot be told)."""
+    dt = r.median_interval_min()
+    return np.where(np.isnan(dt), 5.0, np.round(dt))
+
+
+def _active(n: FloatArray, dt: FloatArray, days: int) -> FloatArray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = np.minimum(100 * n / (days * 1440 / dt), 100.0)
+    return out
+
+
+def period_active_percent(r: Readings, days: int) -> FloatArray:
+    """Per group, the percentage of the period's possible readings present (the AGP report's "% time CGM
+    is active"): readings / (``days`` · 1440 / dt), dt the median interval, capped at 100, as the windows."""
+    return _active(r.counts().astype(np.float64), _interval(r), days)
+
+
+def consensus(record: dict[str, Any], days: int, active_percent: float | None) -> dict[str, Any]:
+    """The consensus targets evaluated on a summary record (``summarize``/``catalogue``) of a ``days``-day
+    period: ``{key: met (bool, None when undefined)}`` for every key of :data:`CONSENSUS`,
+    ``meets_all_targets`` and ``sufficient_data``: at least 14 days with ≥ 70 % of the possible readings
+    (Battelino et al. 2019)."""
+    out: dict[str, Any] = {}
+    for key, op, limit in CONSENSUS:
+        value = record.get(key)
+        out[key] = None if value is None else _compare(float(value), op, limit)
+    met = [out[key] for key, _, _ in CONSENSUS]
+    out["meets_all_targets"] = None if None in met else all(met)
+    out["sufficient_data"] = bool(
+        days >= SUFFICIENT_DAYS and active_percent is not None and active_percent >= SUFFICIENT_ACTIVE_PCT
+    )
+    return out
+
+
 def _compare(value: float, op: str, limit: float) -> bool:
     return value > limit if op == ">" else value < limit if op == "<" else value <= limit
 
@@ -132,4 +174,4 @@ def _num(v: float) -> float | None:
     return float(v) if np.isfinite(v) else None
 
 
-__all__ = ["TARGETS", "US_PER_DAY", "windows"]
+__all__ = ["CONSENSUS", "TARGETS", "US_PER_DAY", "consensus", "period_active_percent", "windows"]

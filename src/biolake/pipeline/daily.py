@@ -59,7 +59,8 @@ def weekly_report_step(settings: Settings, context: RunContext) -> Outcome:
     """On ``[reports] weekly_day``, the report of the seven days ending yesterday (once)."""
     from biolake.alerts.engine import user_today
     from biolake.lake.paths import LakePaths
-    from biolake.reports.weekly import ReportError, report_message, weekly_report
+    from biolake.reports.model import ReportError
+    from biolake.reports.weekly import report_message, weekly_report
 
     options = report_options(settings)
     today = user_today(settings)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from biolake.errors import BiolakeError
+
 Better = Literal["up", "down", "none"]
+
+
+class ReportError(BiolakeError):
+    """A report cannot be made (no gold yet, no data for the period)."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +44,15 @@ def write_text(text: str, path: Path) -> Path:
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def save_report(html: str, folder: Path, stem: str, pdf: bool) -> tuple[Path, Path | None]:
+    """Write ``<stem>.html`` (and ``<stem>.pdf``) to ``folder``, creating it; the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    html_path = write_text(html, folder / f"{stem}.html")
+    return html_path, write_pdf(html, folder / f"{stem}.pdf") if pdf else None
+
+
+def report_stem(kind: str, day: date, subject: str) -> str:
+    """``weekly-2026-11-14``, with ``-<subject>`` for any subject but the default ``me``."""
+    return f"{kind}-{day.isoformat()}" + ("" if subject == "me" else f"-{subject}")

@@ -347,62 +347,68 @@ def nutrition(ctx: WeekContext) -> Section | None:
     )
 
 
-def pooled_glucose(days: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Week statistics pooled from daily ones, weighting each day by its readings: mean, time in range
-    70–180 and below 70 mg/dL (% of readings; Battelino et al. 2019, Diabetes Care 42:1593), and the
-    coefficient of variation 100·SD/mean from the pooled variance Σnᵢ(sᵢ² + (mᵢ − m)²)/Σnᵢ."""
-    rows = [d for d in days if d["glucose_readings"] and d["glucose_mean_mgdl"] is not None]
-    n = sum(int(d["glucose_readings"]) for d in rows)
-    if not n:
-        return {"mean": None, "cv": None, "tir": None, "tbr": None, "readings": 0}
-    m = sum(d["glucose_readings"] * d["glucose_mean_mgdl"] for d in rows) / n
-    var = 0.0
-    for d in rows:
-        sd = (d["glucose_cv_pct"] or 0.0) * d["glucose_mean_mgdl"] / 100
-        var += d["glucose_readings"] * (sd**2 + (d["glucose_mean_mgdl"] - m) ** 2)
+def week_glucose(ctx: WeekContext, previous: bool = False) -> dict[str, Any] | None:
+    """The week's CGM statistics from :mod:`biolake.glucose` (docs/glucose.md): the catalogue record
+    (mean, GMI, CV, % of readings in the consensus ranges; Battelino et al. 2019, Diabetes Care 42:1593),
+    the share of possible readings present, the consensus episodes (≥ 15 min beyond 70 / 180 mg/dL) and
+    the per-day ranges; None without readings."""
+    from biolake.glucose import episodes, targets
+    from biolake.glucose.readings import from_connection
+    from biolake.glucose.summary import catalogue
+
+    lo, hi = (ctx.prev_start, ctx.prev_end) if previous else (ctx.start, ctx.end)
+    readings = from_connection(ctx.con, subject=ctx.subject, start=lo, end=hi)
+    if not len(readings.glucose):
+        return None
+    found = episodes.table(readings)
+
+    def count(kind: str) -> int:
+        return sum(1 for e in found if e["episode_type"] == kind and e["level"] == "level_1")
+
     return {
-        "mean": m,
-        "cv": 100 * (var / n) ** 0.5 / m,
-        "tir": sum(d["glucose_readings"] * (d["tir_70_180_pct"] or 0) for d in rows) / n,
-        "tbr": sum(d["glucose_readings"] * (d["tbr_70_pct"] or 0) for d in rows) / n,
-        "readings": float(n),
+        **catalogue(readings)[0],
+        "active_percent": float(targets.period_active_percent(readings, 7)[0]),
+        "lows": count("hypo"),
+        "highs": count("hyper"),
+        "days": [d for d in targets.windows(readings, days=1) if d["n_obs"]],
     }
 
 
 def glucose(ctx: WeekContext) -> Section | None:
-    """Glucose from the daily summary: pooled mean, CV, time in/below range and a day-by-day range bar."""
-    daily = ctx.daily()
-    week = [d for d in ctx.week_rows(daily) if d["glucose_readings"]]
-    if not week:
+    """Glucose of the week from biolake.glucose: mean, GMI, time in ranges, CV, episodes and CGM activity
+    beside last week's, and a day-by-day range bar."""
+    now = week_glucose(ctx)
+    if now is None:
         return None
-    now, prev = pooled_glucose(week), pooled_glucose(ctx.week_rows(daily, previous=True))
-    coverage = 100 * (now["readings"] or 0) / (7 * 288)  # 5-minute CGM readings
+    prev = week_glucose(ctx, previous=True) or {}
     metrics = [
-        Metric("Mean glucose", now["mean"], "mg/dL", prev["mean"], better="none"),
-        Metric("Time in range", now["tir"], "%", prev["tir"], 1, "up"),
-        Metric("Time below 70", now["tbr"], "%", prev["tbr"], 1, "down"),
-        Metric("Variability (CV)", now["cv"], "%", prev["cv"], 1, "down"),
-        Metric("CGM coverage", min(coverage, 100.0), "%", None, better="none"),
+        Metric("Mean glucose", now["mean"], "mg/dL", prev.get("mean"), better="none"),
+        Metric("GMI", now["gmi"], "%", prev.get("gmi"), 1, "down"),
+        Metric("Time in range", now["in_range_70_180"], "%", prev.get("in_range_70_180"), 1, "up"),
+        Metric("Time below 70", now["below_70"], "%", prev.get("below_70"), 1, "down"),
+        Metric("Time above 180", now["above_180"], "%", prev.get("above_180"), 1, "down"),
+        Metric("Variability (CV)", now["cv"], "%", prev.get("cv"), 1, "down"),
+        Metric("Lows (< 70)", now["lows"], "", prev.get("lows"), better="down"),
+        Metric("Highs (> 180)", now["highs"], "", prev.get("highs"), better="down"),
+        Metric("CGM active", now["active_percent"], "%", None, better="none"),
     ]
+    week = now["days"]
     chart = charts.stacked_bars(
-        [f"{d['date_day']:%a %d}" for d in week],
+        [f"{d['window_end']:%a %d}" for d in week],
         [
             ("Below 70", [d["tbr_70_pct"] for d in week], charts.PALETTE["low"]),
             ("70–180", [d["tir_70_180_pct"] for d in week], charts.PALETTE["range"]),
-            (
-                "Above 180",
-                [100 - (d["tir_70_180_pct"] or 0) - (d["tbr_70_pct"] or 0) for d in week],
-                charts.PALETTE["high"],
-            ),
+            ("Above 180", [d["tar_180_pct"] for d in week], charts.PALETTE["high"]),
         ],
         "% of readings",
         ylim=(0, 100),
     )
     notes = []
-    if now["tbr"] is not None and now["tbr"] >= 4:
+    if now["below_70"] is not None and now["below_70"] >= 4:
         notes.append("Time below 70 mg/dL is at or above the 4 % consensus target.")
-    if now["tir"] is not None and now["tir"] < 70:
+    if now["in_range_70_180"] is not None and now["in_range_70_180"] < 70:
         notes.append("Time in range is below the 70 % consensus target.")
+    notes.append("Episodes start after 15 minutes beyond the threshold (consensus definition).")
     facts = metric_facts(metrics)
     return Section(
         "glucose",

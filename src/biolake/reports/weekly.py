@@ -9,18 +9,13 @@ from typing import Any
 
 from biolake import __version__
 from biolake.config import Settings
-from biolake.errors import BiolakeError
 from biolake.lake.catalog import open_catalog
 from biolake.lake.paths import LakePaths
 from biolake.reports.context import WeekContext
-from biolake.reports.model import Section
+from biolake.reports.model import ReportError, Section
 from biolake.reports.narrative import Narrative, narrative
-from biolake.reports.render import render_template, write_pdf, write_text
+from biolake.reports.render import render_template, report_stem, save_report
 from biolake.reports.sections import SECTIONS, SectionBuilder, week_label
-
-
-class ReportError(BiolakeError):
-    """A report cannot be made (no gold yet, no data for the week)."""
 
 
 @dataclass
@@ -113,11 +108,8 @@ def weekly_report(
     ``<lake>/reports``)."""
     report = build_weekly(settings, week_ending, builders)
     folder = out_dir or LakePaths.at(settings.lake).reports
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"weekly-{report.end.isoformat()}" + ("" if settings.subject == "me" else f"-{settings.subject}")
-    html = render_weekly_html(report)
-    html_path = write_text(html, folder / f"{stem}.html")
-    pdf_path = write_pdf(html, folder / f"{stem}.pdf") if pdf else None
+    stem = report_stem("weekly", report.end, settings.subject)
+    html_path, pdf_path = save_report(render_weekly_html(report), folder, stem, pdf)
     return ReportFiles(html_path, pdf_path, report)
 
 
