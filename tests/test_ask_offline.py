@@ -11,7 +11,7 @@ import pytest
 from biolake.ask.answer import Asker, AskError
 from biolake.ask.offline.catalog import load_catalog
 from biolake.ask.offline.timeexpr import find_period
-from conftest import settings_for
+from conftest import RunCli, settings_for
 
 TODAY = date(2026, 11, 14)  # the demo's last day, a Saturday
 
@@ -52,10 +52,55 @@ def test_time_in_range_this_month_weights_days_by_readings(asker: Asker) -> None
     a = asker.ask("What is my time in range this month?")
     want = ref(
         asker,
-        "SELECT sum(tir_70_180_pct * glucose_readings) / sum(glucose_readings) FROM intermediate.int_glucose_daily "  # noqa: E501
+        "SELECT sum(tir_70_180_pct * n_obs) / sum(n_obs) FROM gold.glucose_daily "
         "WHERE local_date BETWEEN '2026-11-01' AND '2026-11-14'",
     )
     assert a.rows[0][0] == pytest.approx(want[0][0]) and "this month (2026-11-01 to 2026-11-14)" in a.answer
+
+
+def test_glucose_questions_read_the_glucose_library(asker: Asker, demo_lake: Path) -> None:
+    """Time in range, GMI, mean glucose and TBR of a period are those of ``biolake glucose summary``
+    (biolake.glucose.summarize; the real CLI in a subprocess, as the sandbox holds the catalog open)."""
+    import json
+
+    period = ("--from", "2026-10-01", "--to", "2026-10-31")
+    out = RunCli(demo_lake)("--format", "json", "glucose", "summary", *period)
+    assert out.returncode == 0, out.stderr
+    lib = json.loads(out.stdout)[0]
+    for question, key in (
+        ("What was my time in range last month?", "in_range_70_180"),
+        ("What was my GMI last month?", "gmi"),
+        ("What was my average glucose last month?", "mean"),
+        ("What was my time below range last month?", "below_70"),
+    ):
+        a = asker.ask(question)
+        assert a.rows[0][0] == pytest.approx(lib[key], rel=1e-9, abs=1e-12), question
+
+
+def test_meals_that_spike_glucose_most(asker: Asker) -> None:
+    a = asker.ask("Which meals spike my glucose most?")
+    want = ref(
+        asker,
+        "SELECT meal, avg(peak_rise_mgdl) FROM gold.meal_glucose_response GROUP BY meal ORDER BY 2 DESC",
+    )
+    assert [r[:2] for r in a.rows] == [tuple(r) for r in want] and a.rows[0][0] == "dinner"
+    assert a.answer.startswith("Dinner has the worst glucose rise after meals") and "meals" in a.answer
+
+
+def test_hypo_episodes_are_counted_from_the_episodes_mart(asker: Asker) -> None:
+    a = asker.ask("How many hypos did I have this year?")
+    (want,) = ref(
+        asker,
+        "SELECT count(*) FROM gold.glucose_episodes WHERE episode_type = 'hypo' AND level = 'level_1' "
+        "AND local_date >= '2026-01-01'",
+    )
+    assert a.rows == [want] and want[0] > 0
+    assert a.answer.startswith(f"You had {want[0]} hypoglycemia episodes")
+
+
+def test_group_by_meal_needs_a_meal_metric(asker: Asker) -> None:
+    a = asker.ask("What is my readiness by meal?")
+    assert a.declined and "not measured per meal" in a.answer
 
 
 def test_best_workout_type_when_readiness_below_75(asker: Asker) -> None:

@@ -105,12 +105,19 @@ def box(demo_lake: Path) -> Sandbox:
     return sandbox
 
 
-def test_sandbox_exposes_gold_and_two_intermediate_tables(box: Sandbox) -> None:
+def test_sandbox_exposes_gold_and_the_workouts_table(box: Sandbox) -> None:
     assert "daily_summary" in box.relations and box.relations["daily_summary"] == "gold.daily_summary"
     assert {r for r in box.relations.values() if not r.startswith("gold.")} == {
-        "intermediate.int_workouts_stress",
-        "intermediate.int_glucose_daily",
+        "intermediate.int_workouts_stress"
     }
+    marts = (
+        "glucose_daily",
+        "glucose_period_summary",
+        "glucose_episodes",
+        "glucose_agp",
+        "meal_glucose_response",
+    )
+    assert all(box.relations[m] == f"gold.{m}" for m in marts)  # the glucose marts (dbt Python models)
     assert box.run("SELECT count(*) FROM daily_summary").rows == [(366,)]
 
 

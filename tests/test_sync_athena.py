@@ -9,17 +9,19 @@ import pytest
 import sqlglot
 
 from biolake.lake.paths import LakePaths
-from biolake.sync.athena import athena_views, hive_type
+from biolake.resources import resource_dir
+from biolake.sync.athena import PYTHON_MODEL, athena_views, hive_type
 from biolake.sync.push import SyncOptions, SyncResult, push
 from biolake.sync.s3 import Connection
-from biolake.sync.translate import Compiled, compile_project, to_athena, trino_problems
+from biolake.sync.translate import Compiled, Model, compile_project, to_athena, trino_problems
 from conftest import query
 from sync_support import BUCKET, Moto, lake_copy, monkeypatch_module, moto
 
 __all__ = ["lake_copy", "monkeypatch_module", "moto"]
 pytestmark = pytest.mark.slow
 DB = "biolake_test"
-# Gold models whose SQL Trino cannot take (docs/sync.md): the PMC's list_reduce recursion with lambdas.
+# SQL gold models that Trino cannot take (docs/sync.md): the PMC's list_reduce recursion with lambdas.
+# dbt Python models (the glucose marts) are served by their export too, found from the manifest, not listed.
 SERVED_BY_EXPORT = {"training_load_daily"}
 
 
@@ -59,13 +61,36 @@ def test_every_gold_model_translates_or_is_served_by_its_export(compiled: Compil
         assert parsed is not None
         for forbidden in ("GROUP BY ALL", "LIST_REDUCE", "LIST_AGGREGATE", "->"):
             assert forbidden not in sql.upper(), (model.name, forbidden)
-        if note.startswith("served by"):
+        if model.is_python:
+            assert note == f"served by table gold_{model.name} (its Parquet export): {PYTHON_MODEL}"
             assert sql == f'SELECT "subject_id", "date_day" FROM "db"."gold_{model.name}"'
-            # new models must stay translatable (HELPERS.md); only known, documented exceptions fall back
+        elif note.startswith("served by"):
+            assert sql == f'SELECT "subject_id", "date_day" FROM "db"."gold_{model.name}"'
+            # new SQL models must stay translatable (HELPERS.md); only known, documented exceptions fall back
             assert model.name in SERVED_BY_EXPORT, f"{model.name} does not translate to Athena: {note}"
         else:
             assert model.name not in SERVED_BY_EXPORT, f"{model.name} translates now: update SERVED_BY_EXPORT"
-    assert views["training_load_daily"][1].startswith("served by table gold_training_load_daily")
+    pmc_note = views["training_load_daily"][1]
+    assert pmc_note.startswith("served by table gold_training_load_daily") and "LIST_REDUCE" in pmc_note
+
+
+def test_python_models_are_known_from_the_manifest(compiled: Compiled) -> None:
+    """The manifest's language, not a list: every ``.py`` model of the project and nothing else."""
+    files = {p.stem for p in (resource_dir("dbt") / "models").rglob("*.py")}
+    assert {m.name for m in compiled.models.values() if m.is_python} == files
+    assert {"glucose_daily", "glucose_period_summary", "glucose_episodes", "glucose_agp"} <= files
+    assert "meal_glucose_response" in files
+    assert not any(m.is_python for m in compiled.models.values() if m.name == "daily_summary")
+
+
+def test_python_model_without_export_is_not_in_athena() -> None:
+    """A Python model is never handed to sqlglot; without a Parquet export it has no Athena object."""
+    model = Model("model.biolake.p", "p", "gold", "def model(dbt, session):\n    return 1\n", [], "python")
+    compiled = Compiled({model.unique_id: model}, {})
+    assert athena_views(compiled, "db", set()) == [("p", None, f"not in Athena: {PYTHON_MODEL}")]
+    served = athena_views(compiled, "db", {"gold_p"}, {"gold_p": ["subject_id"]})
+    assert served == [("p", 'SELECT "subject_id" FROM "db"."gold_p"', served[0][2])]
+    assert served[0][2].startswith("served by table gold_p")
 
 
 @pytest.mark.parametrize(
@@ -163,3 +188,6 @@ def test_athena_accepted_a_view_for_every_gold_model(
         assert trino_problems(statement.split(" AS ", 1)[1]) == [], name
     kinds = {r["name"]: r["kind"] for r in registered.athena}
     assert kinds["daily_summary"] == "view" and kinds["gold_daily_summary"] == "table"
+    notes = {r["name"]: r["note"] for r in registered.athena}
+    assert kinds["glucose_daily"] == "view" and PYTHON_MODEL in notes["glucose_daily"]
+    assert f'FROM "{DB}"."gold_glucose_daily"' in statements["glucose_daily"]

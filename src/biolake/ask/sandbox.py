@@ -4,8 +4,9 @@ The connection is opened ``read_only`` with ``enable_external_access = false`` (
 extension loading) and then ``lock_configuration = true``, so no statement can loosen it; queries get a
 row limit and a timeout (``interrupt()`` from a timer thread).
 
-What questions may read: every gold table plus two intermediate tables at finer grain
-(:data:`EXTRA_RELATIONS`: one row per workout, the CGM day with all its ranges). These are real tables in
+What questions may read: every gold table (the glucose marts among them: glucose_daily,
+glucose_period_summary, glucose_episodes, glucose_agp, meal_glucose_response) plus one intermediate table
+at finer grain (:data:`EXTRA_RELATIONS`: one row per workout). These are real tables in
 ``<lake>/biolake.duckdb``. Silver views read Parquet files and cannot work without external access, so
 silver is not exposed: everything the questions need is in gold already, and copying silver into a
 snapshot would duplicate the lake for no gain."""
@@ -24,7 +25,7 @@ from biolake.errors import QueryError
 from biolake.lake.paths import LakePaths
 
 GOLD = "gold"
-EXTRA_RELATIONS = {"intermediate": ("int_workouts_stress", "int_glucose_daily")}
+EXTRA_RELATIONS = {"intermediate": ("int_workouts_stress",)}
 ROW_LIMIT = 1000
 TIMEOUT_S = 10.0
 

@@ -304,14 +304,15 @@ _KINDS = (
         (_loinc("104636-6", "Continuous glucose monitoring duration of use"),),
         Unit("days", "d"),
         "laboratory",
-        "CGM summary of the export window: local days with at least one reading",
+        "CGM summary of the export window: local days with CGM readings (rows of gold glucose_daily)",
     ),
     Kind(
         "cgm_sensor_active",
         (_loinc("104637-4", "Continuous glucose monitoring sensor wear time active"),),
         PERCENT,
         "laboratory",
-        "CGM summary of the export window: readings / readings expected at the sensor's interval",
+        "CGM summary of the export window: iglu's active_percent (readings / readings expected at the "
+        "median interval, gaps counted)",
     ),
     Kind(
         "cgm_summary",

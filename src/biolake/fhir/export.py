@@ -120,10 +120,11 @@ def _resources(
     end: date,
     granularity: Granularity,
 ) -> Iterator[dict[str, Any]]:
-    """The Patient, every Observation, then the window's CGM summary."""
+    """The Patient, every Observation, then the window's CGM summary (computed first: its readings are
+    freed before the streaming queries fill DuckDB's buffers, so the two peaks do not add up)."""
+    summary = period_glucose_summary(con, subject.subject_id, start, end)
     yield patient
     yield from iter_observations(con, subject, start, end, granularity)
-    summary = period_glucose_summary(con, subject.subject_id, start, end)
     if summary is not None:
         yield from cgm_summary_observations(summary, subject, start, end)
 

@@ -8,8 +8,6 @@ source name), so ids and order are stable.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -170,6 +168,7 @@ BUILT_TABLES = (
     "intermediate.int_vitals_daily",
     "intermediate.int_sleep_main_daily",
     "intermediate.int_workouts_deduped",
+    "gold.glucose_daily",
 )
 
 
@@ -306,6 +305,20 @@ def iter_observations(
 
 # --- CGM summary ---------------------------------------------------------------------------------------
 
+# The catalogue metrics (biolake.glucose, iglu's names) that the CGM IG summary reports.
+IG_METRICS = (
+    "n_obs",
+    "mean",
+    "cv",
+    "gmi",
+    "in_range_70_180",
+    "below_54",
+    "below_70",
+    "above_180",
+    "above_250",
+    "active_percent",
+)
+
 
 def cgm_summary_observations(
     summary: Mapping[str, float | None], subject: Subject, start: date, end: date
@@ -369,87 +382,42 @@ def cgm_summary_observations(
     return [*members, group]
 
 
-_GLUCOSE = f"""
-    SELECT ts_utc, local_date, glucose_mgdl AS gl FROM glucose_readings
-    WHERE {WINDOW} AND glucose_mgdl IS NOT NULL
-    QUALIFY row_number() OVER (PARTITION BY ts_utc ORDER BY _source, device, reading_kind) = 1
-"""
-_SLICE_TOTALS = f"""
-WITH g AS ({_GLUCOSE})
-SELECT count(*), sum(gl), sum(gl * gl),
-    count(*) FILTER (WHERE gl BETWEEN 70 AND 180), count(*) FILTER (WHERE gl < 54),
-    count(*) FILTER (WHERE gl < 70), count(*) FILTER (WHERE gl > 180), count(*) FILTER (WHERE gl > 250),
-    count(DISTINCT local_date), epoch(min(ts_utc)), epoch(max(ts_utc))
-FROM g
-"""
-_SLICE_GAPS = f"""
-WITH g AS ({_GLUCOSE}),
-gaps AS (SELECT epoch(ts_utc) - epoch(lag(ts_utc) OVER (ORDER BY ts_utc)) AS gap FROM g)
-SELECT gap, count(*) FROM gaps WHERE gap > 0 GROUP BY gap
-"""
-
-
-def _median(counts: Mapping[float, int]) -> float | None:
-    """The median of values given as value -> count (the mean of the two middle ones for an even count)."""
-    total = sum(counts.values())
-    low_index, high_index = (total - 1) // 2, total // 2
-    seen, low = 0, None
-    for value in sorted(counts):
-        seen += counts[value]
-        if low is None and seen > low_index:
-            low = value
-        if low is not None and seen > high_index:
-            return (low + value) / 2
-    return None
-
-
 def period_glucose_summary(
     con: duckdb.DuckDBPyConnection, subject_id: str, start: date, end: date
-) -> dict[str, float | None] | None:
-    """STOPGAP until ``biolake.glucose.summarize`` is merged (swap this one function for it): the period's
-    CGM summary from silver glucose_readings, in iglu's names, or None without readings.
+) -> dict[str, float] | None:
+    """The window's CGM summary in iglu's names, or None without CGM readings: the values
+    :func:`biolake.glucose.summary.summarize` gives for the window (docs/glucose.md), computed by the same
+    library functions (``location_spread``, ``ranges``, ``active_percent``) but only those the CGM IG
+    reports: the whole catalogue (grids, MAGE) over years of readings would cost memory that grows with
+    the window. Readings come through the export's connection (and its memory limit), a slice of
+    SLICE_DAYS at a time, and are held as 25 bytes each (about 13 MB for five years of 5-minute data).
+    ``days_of_wear``: the window's days in gold ``glucose_daily`` (local days with CGM readings)."""
+    import numpy as np
 
-    Count-based, as iglu computes them (Broll et al. 2021, iglu): mean; CV = 100 · sample SD / mean;
-    GMI = 3.31 + 0.02392 · mean (Bergenstal et al., Diabetes Care 2018); in_range_70_180 = % of readings
-    in [70, 180]; below_54 / below_70 = % < 54 / < 70; above_180 / above_250 = % > 180 / > 250;
-    active_percent = readings / readings expected at the median interval between first and last reading
-    (capped at 100); days_of_wear = local days with a reading. Totals are summed over slices of
-    SLICE_DAYS local days, so memory does not grow with the period.
-    """
-    totals = [0.0] * 9
-    first: float | None = None
-    last: float | None = None
-    gaps: Counter[float] = Counter()
-    for lo, hi in _slices(start, end):
-        params = {"subject": subject_id, "start": lo, "end": hi}
-        row = con.execute(_SLICE_TOTALS, params).fetchone()
-        assert row is not None
-        if not row[0]:
-            continue
-        totals = [t + float(v) for t, v in zip(totals, row[:9], strict=True)]
-        first = row[9] if first is None else min(first, row[9])
-        last = row[10] if last is None else max(last, row[10])
-        gaps.update({float(gap): int(n) for gap, n in con.execute(_SLICE_GAPS, params).fetchall()})
-    n, total, squares, tir, b54, b70, a180, a250, days = totals
-    if not n or first is None or last is None:
+    from biolake.glucose import metrics, variability
+    from biolake.glucose.readings import Readings, from_connection
+
+    # read slice by slice (DuckDB materializes one slice at a time) into one Readings: slices are
+    # disjoint ranges of local dates in order, so the concatenation is sorted as one read would be
+    parts = [from_connection(con, subject=subject_id, start=lo, end=hi) for lo, hi in _slices(start, end)]
+    fields = ("group", "time_us", "glucose", "censored")
+    readings = Readings([subject_id], *(np.concatenate([getattr(p, f) for p in parts]) for f in fields))
+    del parts
+    if not len(readings.glucose):
         return None
-    mean = total / n
-    sd = math.sqrt(max(0.0, (squares - n * mean * mean) / (n - 1))) if n > 1 else None
-    interval = _median(gaps)
-    expected = (last - first) / interval + 1 if interval else 1.0
-    return {
-        "n_obs": n,
-        "mean": mean,
-        "cv": 100.0 * sd / mean if sd is not None else None,
-        "gmi": 3.31 + 0.02392 * mean,
-        "in_range_70_180": 100.0 * tir / n,
-        "below_54": 100.0 * b54 / n,
-        "below_70": 100.0 * b70 / n,
-        "above_180": 100.0 * a180 / n,
-        "above_250": 100.0 * a250 / n,
-        "active_percent": min(100.0, 100.0 * n / expected),
-        "days_of_wear": days,
+    values = {
+        **metrics.location_spread(readings),
+        **metrics.ranges(readings),
+        **variability.active_percent(readings),
     }
+    del readings
+    row = con.execute(
+        "SELECT count(*) FROM gold.glucose_daily WHERE subject_id = $s AND local_date BETWEEN $a AND $b",
+        {"s": subject_id, "a": start, "b": end},
+    ).fetchone()
+    summary = {name: float(values[name][0]) for name in IG_METRICS}
+    summary["days_of_wear"] = float(row[0]) if row else 0.0
+    return summary
 
 
 def kinds_exported(granularity: Granularity) -> Sequence[str]:

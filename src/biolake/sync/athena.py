@@ -5,7 +5,8 @@ Glue names follow the lake's catalog: silver entities by their own name (``gluco
 ``bronze_<source>__<table>``, logs as ``<name>_log``, gold exports as ``gold_<model>``. The staging,
 intermediate and gold models become views of their own name (``daily_summary``) over those tables, so a
 question asked of the local catalog reads the same in Athena; a gold model whose SQL cannot be translated
-(see translate.py) is served by its Parquet export instead, under its own name too.
+(see translate.py), or that is a dbt Python model with no SQL at all (the glucose marts), is served by its
+Parquet export instead, under its own name too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from biolake.errors import SyncError
 from biolake.lake.paths import LakePaths
 from biolake.sync.plan import PARTITION_RE, Item, Plan, TableSpec
 from biolake.sync.s3 import Bucket
-from biolake.sync.translate import Compiled, compile_project, to_athena, trino_problems
+from biolake.sync.translate import Compiled, Model, compile_project, to_athena, trino_problems
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ DUCKDB_TO_HIVE = {
     "BOOLEAN": "boolean",
 }
 QUERY_TIMEOUT_S = 120.0
+PYTHON_MODEL = "a dbt Python model (computed by biolake in Python), no SQL to translate"
 
 
 def hive_type(t: pa.DataType) -> str:
@@ -294,13 +296,27 @@ def _register(
     return rows
 
 
+def _translate(model: Model, relations: dict[tuple[str, str], tuple[str, str]]) -> tuple[str, list[str]]:
+    """A model's Athena SQL and why it cannot run there (empty when it can)."""
+    if model.is_python:
+        return "", [PYTHON_MODEL]
+    try:
+        sql = to_athena(model.sql, relations)
+    except SyncError as exc:
+        return "", [str(exc)]
+    except Exception as exc:  # sqlglot could not read the DuckDB SQL
+        return "", [f"sqlglot: {str(exc).splitlines()[0]}"]
+    return sql, trino_problems(sql)
+
+
 def athena_views(
     compiled: Compiled, database: str, glue_tables: set[str], exports: dict[str, list[str]] | None = None
 ) -> list[tuple[str, str | None, str]]:
     """For every model in dependency order: (name, translated SQL or None, note). A model whose SQL cannot
-    be translated, or that reads one that could not, is None, unless it is a gold model with a Parquet
-    export (``gold_<name>`` in Glue, its columns in ``exports``): then its export serves it, through a view
-    that selects the model's columns from that table, and the note says why."""
+    be translated, that reads one that could not, or that is a dbt Python model (no SQL to translate), is
+    None, unless it is a gold model with a Parquet export (``gold_<name>`` in Glue, its columns in
+    ``exports``): then its export serves it, through a view that selects the model's columns from that
+    table, and the note says why."""
     exports = exports or {}
     relations: dict[tuple[str, str], tuple[str, str]] = {}
     for name in compiled.sources.values():
@@ -308,14 +324,7 @@ def athena_views(
             relations[("main", name)] = (database, name)
     out: list[tuple[str, str | None, str]] = []
     for model in compiled.order():
-        problems: list[str] = []
-        try:
-            sql = to_athena(model.sql, relations)
-            problems = trino_problems(sql)
-        except SyncError as exc:
-            problems = [str(exc)]
-        except Exception as exc:  # sqlglot could not read the DuckDB SQL
-            problems = [f"sqlglot: {str(exc).splitlines()[0]}"]
+        sql, problems = _translate(model, relations)
         export = f"gold_{model.name}"
         if not problems:
             relations[(model.schema, model.name)] = (database, model.name)

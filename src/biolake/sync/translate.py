@@ -6,7 +6,9 @@ sqlglot translates most of DuckDB (``list()`` → ``ARRAY_AGG``, ``QUALIFY`` →
 ``TO_UNIXTIME``, date arithmetic); two DuckDB functions it passes through are rewritten here
 (``isoyear(d)`` → Trino's ``year_of_week(d)``, ``to_seconds(x)`` → ``x * INTERVAL '1' SECOND``). What is
 left untranslatable (lambdas, ``list_reduce``, ``GROUP BY ALL``, list slices) is reported, and the model
-is then served in Athena as a table over its Parquet export instead of a view.
+is then served in Athena as a table over its Parquet export instead of a view. dbt Python models (the
+glucose marts, which call ``biolake.glucose``) have no SQL at all: the manifest names their language, and
+they are always served by their export.
 """
 
 from __future__ import annotations
@@ -51,6 +53,12 @@ class Model:
     schema: str  # staging | intermediate | gold
     sql: str
     depends_on: list[str] = field(default_factory=list)
+    language: str = "sql"  # sql | python (dbt's node language)
+
+    @property
+    def is_python(self) -> bool:
+        """A dbt Python model: its compiled code is Python, so there is no SQL to translate."""
+        return self.language == "python"
 
 
 @dataclass
@@ -106,7 +114,12 @@ def _compile(variables: str) -> Compiled:
         manifest = json.loads((home / "target" / "manifest.json").read_text(encoding="utf-8"))
     models = {
         uid: Model(
-            uid, node["name"], node["schema"], node["compiled_code"], list(node["depends_on"]["nodes"])
+            uid,
+            node["name"],
+            node["schema"],
+            node["compiled_code"],
+            list(node["depends_on"]["nodes"]),
+            node.get("language", "sql"),
         )
         for uid, node in manifest["nodes"].items()
         if node["resource_type"] == "model" and node.get("compiled_code")

@@ -20,8 +20,14 @@ class Relation:
     key: str
     table: str
     date: str
-    grain: str  # "day" or "workout"
+    grain: str  # "day", or one row per "workout", "episode" or "meal"
     type_column: str | None = None
+    where: str | None = None  # which rows count ({t}: the table's alias)
+
+    @property
+    def noun(self) -> str:
+        """What one row is, in the plural: days, workouts, episodes, meals."""
+        return f"{self.grain}s"
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,7 +93,9 @@ class Catalog:
 
 
 def _relation(key: str, spec: dict[str, Any]) -> Relation:
-    return Relation(key, spec["table"], spec["date"], spec.get("grain", "day"), spec.get("type_column"))
+    return Relation(
+        key, spec["table"], spec["date"], spec.get("grain", "day"), spec.get("type_column"), spec.get("where")
+    )
 
 
 @cache

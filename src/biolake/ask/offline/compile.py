@@ -37,8 +37,9 @@ def _num(value: float | None, decimals: int = 1, unit: str = "") -> str:
 
 
 def _name(metric: Metric, agg: str | None = None) -> str:
-    col = metric.key if metric.column == "*" else metric.column
-    return f"{agg}_{col}" if agg and metric.column != "*" else ("workouts" if metric.column == "*" else col)
+    if metric.column == "*":
+        return metric.key
+    return f"{agg}_{metric.column}" if agg else metric.column
 
 
 class _From:
@@ -62,7 +63,7 @@ class _From:
         for r in self.joined:
             parts.append(
                 f"JOIN {r.table} AS {r.key} ON {r.key}.subject_id = {self.base.key}.subject_id "
-                f"AND {r.key}.{r.date} = {self.date}"
+                f"AND {r.key}.{r.date} = {self.date}" + (f" AND {r.where.format(t=r.key)}" if r.where else "")
             )
         return "\n".join(parts)
 
@@ -70,6 +71,8 @@ class _From:
 def _where(plan: Plan, src: _From, subject: str, today: date, extra: Sequence[str] = ()) -> list[str]:
     base = src.base.key
     out = [f"{base}.subject_id = {_lit(subject)}"]
+    if src.base.where:
+        out.append(src.base.where.format(t=base))
     if plan.period is not None:
         out.append(f"{src.date} BETWEEN {_lit(plan.period.start)} AND {_lit(plan.period.end)}")
     for c in plan.conditions:
@@ -116,7 +119,7 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
         for m in plan.targets:
             a = src.alias(m.relation)
             cols.append(f"{m.aggregate_sql(agg if m.column != '*' else 'count', a)} AS {_name(m, agg)}")
-        noun = "workouts" if target.relation.grain == "workout" else "days"
+        noun = target.relation.noun
         if target.column != "*":
             cols.append(f"count({value}) AS {noun}")
         lines = [f"SELECT {', '.join(cols)}", FROM_MARK]
@@ -132,7 +135,8 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
             for i, m in enumerate(plan.targets):
                 if m.column == "*":
                     kinds = " and ".join(k.replace("_", " ") for k in plan.workout_types)
-                    said.append(f"you did {rows[0][i]:,} {kinds + ' ' if kinds else ''}{m.label}")
+                    verb = "did" if m.relation.grain == "workout" else "had"
+                    said.append(f"you {verb} {rows[0][i]:,} {kinds + ' ' if kinds else ''}{m.label}")
                 else:
                     value = _num(rows[0][i], m.decimals, m.unit)
                     said.append(f"your {word + ' ' if word else ''}{m.label} was {value}")
@@ -149,7 +153,7 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
 
         def explain(columns: list[str], rows: Rows) -> str:
             n = rows[0][0] if rows else 0
-            noun = "workouts" if target.relation.grain == "workout" else "days"
+            noun = target.relation.noun
             cond = _scope(plan)
             return _cap(f"{n} {noun if n != 1 else noun[:-1]} {cond}.")
 
@@ -166,7 +170,7 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
         order = f"ORDER BY {src.date}"
 
         def explain(columns: list[str], rows: Rows) -> str:
-            noun = "workouts" if target.relation.grain == "workout" else "days"
+            noun = target.relation.noun
             if not rows:
                 return f"No {noun} {scope}."
             return f"{len(rows)} {noun} {scope}, from {rows[0][0]} to {rows[-1][0]}."
@@ -221,7 +225,7 @@ def compile_plan(plan: Plan, catalog: Catalog, subject: str, today: date) -> Com
                 return _cap(
                     f"{best[0]} has the {word} {target.label} {scope}: "
                     f"{_num(best[1], target.decimals, target.unit)} over {best[2]} "
-                    + ("workouts" if target.relation.grain == "workout" else "days")
+                    + target.relation.noun
                     + (f" (of {len(rows)} {dim.label}s)" if len(rows) > 1 else "")
                     + "."
                 )

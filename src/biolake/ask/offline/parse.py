@@ -245,17 +245,16 @@ def parse(question: str, catalog: Catalog, today: date) -> Plan | Declined:
 
     if plan.workout_types and targets[0].relation.grain != "workout":
         return Declined("workout types go with workout metrics (output, power, duration, workouts)")
-    if plan.dimension and plan.dimension.grain == "workout" and targets[0].relation.grain != "workout":
+    if plan.dimension and plan.dimension.grain and targets[0].relation.grain != plan.dimension.grain:
         return Declined(
-            f"{targets[0].label} is a daily metric; group by workout type works on workout metrics"
+            f"{targets[0].label} is not measured per {plan.dimension.grain}; group by "
+            f"{plan.dimension.label} works on {plan.dimension.grain} metrics"
         )
     grains = {m.relation.grain for m in targets}
     if len(grains) > 1:
-        return Declined("ask about daily metrics and workout metrics separately")
-    if targets[0].relation.grain == "day" and any(
-        c.metric.relation.grain == "workout" for c in plan.conditions
-    ):
-        return Declined("conditions on single workouts go with workout metrics")
+        return Declined("ask about daily metrics and per-workout, per-episode or per-meal metrics separately")
+    if targets[0].relation.grain == "day" and any(c.metric.relation.grain != "day" for c in plan.conditions):
+        return Declined("conditions on single workouts, episodes or meals go with their own metrics")
 
     if is_corr:
         metrics = [m for _, m in mentions]

@@ -1,11 +1,13 @@
-"""Glucose insights where CGM data exists (silver glucose_readings, nutrition_entries; gold.daily_summary):
+"""Glucose insights where CGM data exists, on the glucose marts of :mod:`biolake.glucose` (docs/glucose.md):
 
-- ``glucose_sleep``: hours asleep against the mean glucose of the night's 00:00–06:00 (Spearman);
-- ``glucose_exercise``: daily mean glucose on training days against rest days (Mann-Whitney, rank-biserial r);
-- ``glucose_meals``: per logged meal with a known time, carbohydrate against the glucose rise (maximum in the
-  2 h after the meal − mean of the 20 min before; Spearman and the OLS slope in mg/dL per g).
-
-Kept small on purpose: they read silver and daily_summary until the glucose marts take over."""
+- ``glucose_sleep``: hours asleep against the mean CGM glucose of the night's 00:00–06:00 (Spearman); no
+  mart holds an overnight window, so this one averages silver CGM readings (``reading_kind = 'cgm'``, as
+  the library reads them);
+- ``glucose_exercise``: the day's mean glucose (gold ``glucose_daily``) on training days against rest days
+  (Mann-Whitney, rank-biserial r), and against the day's TSS;
+- ``glucose_meals``: per logged meal with a known time (gold ``meal_glucose_response``), carbohydrate
+  against the glucose rise: peak within 2 h on the 5-minute trace − mean of the 30 min before (Spearman
+  and the OLS slope in mg/dL per g)."""
 
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ class GlucoseSleep(BaseAnalyzer):
                 SELECT local_date AS date_day, avg(glucose_mgdl) AS overnight_glucose_mgdl,
                        count(*) AS readings
                 FROM glucose_readings
-                WHERE subject_id = $subject AND hour(local_ts) < 6 AND glucose_mgdl IS NOT NULL
+                WHERE subject_id = $subject AND reading_kind = 'cgm' AND hour(local_ts) < 6
+                  AND glucose_mgdl IS NOT NULL
                 GROUP BY local_date HAVING count(*) >= 36
             )
             SELECT d.date_day, d.sleep_hours, d.sleep_score, n.overnight_glucose_mgdl
@@ -64,8 +67,20 @@ class GlucoseSleep(BaseAnalyzer):
 class GlucoseExercise(BaseAnalyzer):
     name = "glucose_exercise"
     title = "Exercise and glucose"
-    columns = ("tss", "glucose_mean_mgdl", "tir_70_180_pct")
     min_n = 14
+
+    def load(self, data: LakeData) -> pd.DataFrame:
+        inside = "d.date_day >= $start::DATE" if data.start is not None else "true"
+        return data.frame(
+            f"""
+            SELECT d.date_day, d.tss, g.mean_mgdl AS glucose_mean_mgdl, g.tir_70_180_pct,
+                   {inside} AS in_range
+            FROM gold.daily_summary d
+            LEFT JOIN gold.glucose_daily g ON g.subject_id = d.subject_id AND g.local_date = d.date_day
+            WHERE {data.where("d.date_day").replace("subject_id", "d.subject_id")}
+            ORDER BY d.date_day
+            """
+        )
 
     def analyze(self, frame: pd.DataFrame) -> Result:
         f = inside(frame)
@@ -105,29 +120,11 @@ class GlucoseMeals(BaseAnalyzer):
     def load(self, data: LakeData) -> pd.DataFrame:
         return data.frame(
             f"""
-            WITH meals AS (
-                SELECT ts_utc, local_date AS date_day, sum(carbs_g) AS carbs_g
-                FROM nutrition_entries
-                WHERE {data.where("local_date")} AND time_known AND carbs_g IS NOT NULL
-                GROUP BY ts_utc, local_date
-            ),
-            g AS (
-                SELECT ts_utc, glucose_mgdl FROM glucose_readings
-                WHERE subject_id = $subject AND glucose_mgdl IS NOT NULL
-            )
-            SELECT m.date_day, m.ts_utc, m.carbs_g,
-                   max(g.glucose_mgdl) FILTER (WHERE g.ts_utc > m.ts_utc)
-                     - avg(g.glucose_mgdl) FILTER (WHERE g.ts_utc <= m.ts_utc) AS rise_mgdl,
-                   date_diff('minute', m.ts_utc,
-                             arg_max(g.ts_utc, g.glucose_mgdl) FILTER (WHERE g.ts_utc > m.ts_utc))
-                     AS minutes_to_peak,
-                   count(*) FILTER (WHERE g.ts_utc <= m.ts_utc) AS readings_before,
-                   count(*) FILTER (WHERE g.ts_utc > m.ts_utc) AS readings_after
-            FROM meals m
-            JOIN g ON g.ts_utc BETWEEN m.ts_utc - INTERVAL 20 MINUTE AND m.ts_utc + INTERVAL 2 HOUR
-            GROUP BY m.date_day, m.ts_utc, m.carbs_g
-            HAVING readings_before >= 2 AND readings_after >= 18
-            ORDER BY m.ts_utc
+            SELECT local_date AS date_day, meal_local, carbs_g, peak_rise_mgdl AS rise_mgdl,
+                   time_to_peak_min AS minutes_to_peak
+            FROM gold.meal_glucose_response
+            WHERE {data.where("local_date")} AND carbs_g IS NOT NULL AND peak_rise_mgdl IS NOT NULL
+            ORDER BY meal_local
             """
         )
 
