@@ -8,7 +8,7 @@ DEMO_LAKE ?= lake
 .PHONY: help venv demo test test-fast lint format bench bench-demo bench-ml bench-ask bench-fhir bench-glucose clean
 
 help:
-	@echo "make demo   - set up .venv, generate a year of demo exports and ingest them into ./$(DEMO_LAKE), show status"
+	@echo "make demo   - set up .venv, generate a year of demo exports, ingest and build ./$(DEMO_LAKE), show status, write the weekly and AGP reports"
 	@echo "make test   - set up .venv, run ruff, mypy and the whole test suite (slow cases included)"
 	@echo "make bench  - side-by-side ingest benchmark against healthkit-to-sqlite"
 	@echo "make bench-demo - 5-year demo, generated and ingested: wall time and peak RSS (floor 60 s)"
@@ -32,6 +32,8 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/biolake --lake $(DEMO_LAKE) demo
 	$(BIN)/biolake --lake $(DEMO_LAKE) status
+	$(BIN)/biolake --lake $(DEMO_LAKE) report weekly --pdf
+	$(BIN)/biolake --lake $(DEMO_LAKE) report agp --pdf
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
