@@ -37,6 +37,12 @@ def _harness() -> Any:
     return module
 
 
+def biolake_command() -> list[str]:
+    """The ``biolake`` console script beside this interpreter, else ``python -m biolake``."""
+    script = Path(sys.executable).with_name("biolake")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "biolake"]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--days", type=int, default=1826, help="days per subject (default 1826, five years)")
@@ -55,9 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     bench = _harness()
-    biolake = [str(Path(sys.executable).with_name("biolake"))]
-    if not Path(biolake[0]).exists():
-        biolake = [sys.executable, "-m", "biolake"]
+    biolake = biolake_command()
     runs: list[dict[str, Any]] = []
     report: dict[str, Any] = {}
     for _ in range(args.runs):

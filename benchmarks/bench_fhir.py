@@ -79,14 +79,12 @@ def _export(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench_demo import _harness  # this folder is on sys.path when the script runs
+    from bench_demo import _harness, biolake_command  # this folder is on sys.path when the script runs
     from biolake.demo.run import DEFAULT_END as END
 
     args = parse_args(argv)
     bench = _harness()
-    biolake = [str(Path(sys.executable).with_name("biolake"))]
-    if not Path(biolake[0]).exists():
-        biolake = [sys.executable, "-m", "biolake"]
+    biolake = biolake_command()
     lake_info = _lake(args, biolake, bench)
     lake = Path(lake_info["path"])
     first_day = END - timedelta(days=args.days - 1)

@@ -55,12 +55,10 @@ def ensure_lake(biolake: list[str], workdir: Path, days: int) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from bench_demo import _harness  # this folder is on sys.path when the script runs
+    from bench_demo import _harness, biolake_command  # this folder is on sys.path when the script runs
 
     bench = _harness()
-    biolake = [str(Path(sys.executable).with_name("biolake"))]
-    if not Path(biolake[0]).exists():
-        biolake = [sys.executable, "-m", "biolake"]
+    biolake = biolake_command()
     args.workdir.mkdir(parents=True, exist_ok=True)
     lake = ensure_lake(biolake, args.workdir, args.days)
     cmd = [*biolake, "--lake", str(lake), "--format", "json", "ml", "train"]

@@ -45,12 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     from biolake.demo.run import DEFAULT_END, generate
 
     args = parse_args(argv)
-    from bench_demo import _harness  # this folder is on sys.path when the script runs
+    from bench_demo import _harness, biolake_command  # this folder is on sys.path when the script runs
 
     bench = _harness()
-    biolake = [str(Path(sys.executable).with_name("biolake"))]
-    if not Path(biolake[0]).exists():
-        biolake = [sys.executable, "-m", "biolake"]
+    biolake = biolake_command()
     shutil.rmtree(args.workdir, ignore_errors=True)
     inbox, lake = args.workdir / "inbox", args.workdir / "lake"
     generate(inbox / "history", days=args.days, end=DEFAULT_END)
