@@ -48,7 +48,11 @@ def check_read_only(sql: str) -> None:
 def run_query(paths: LakePaths, sql: str) -> QueryResult:
     """Run one read-only query over the lake's catalog."""
     check_read_only(sql)
-    con = open_catalog(paths)
+    return fetch_and_close(open_catalog(paths), sql)
+
+
+def fetch_and_close(con: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
+    """Run ``sql`` (already checked) on ``con``, then close it; DuckDB errors become one QueryError line."""
     try:
         rel = con.sql(sql)
         return QueryResult(list(rel.columns), rel.fetchall())

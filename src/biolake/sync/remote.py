@@ -15,9 +15,9 @@ from urllib.parse import urlparse
 
 import duckdb
 
-from biolake.errors import QueryError, SyncError
+from biolake.errors import SyncError
 from biolake.lake.catalog import SESSION_SETTINGS, sql_string
-from biolake.lake.query import QueryResult, check_read_only
+from biolake.lake.query import QueryResult, check_read_only, fetch_and_close
 from biolake.sync.manifest import Manifest
 from biolake.sync.push import _remote_manifest
 from biolake.sync.s3 import Bucket, Connection, Destination
@@ -115,11 +115,4 @@ def open_remote(url: str, conn: Connection, query: str | None = None) -> duckdb.
 def run_remote_query(url: str, sql: str, conn: Connection | None = None) -> QueryResult:
     """Run one read-only query over the S3 mirror at ``url``."""
     check_read_only(sql)
-    con = open_remote(url, conn or Connection(), sql)
-    try:
-        rel = con.sql(sql)
-        return QueryResult(list(rel.columns), rel.fetchall())
-    except duckdb.Error as exc:
-        raise QueryError(str(exc).splitlines()[0]) from None
-    finally:
-        con.close()
+    return fetch_and_close(open_remote(url, conn or Connection(), sql), sql)
