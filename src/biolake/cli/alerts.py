@@ -9,7 +9,7 @@ import typer
 
 from biolake.cli.delivering import deliver_and_report
 from biolake.cli.render import emit, err
-from biolake.cli.state import OutputFormat, state
+from biolake.cli.state import DAY_FORMATS, OutputFormat, state
 
 
 def alerts(
@@ -18,7 +18,7 @@ def alerts(
         datetime | None,
         typer.Option(
             "--since",
-            formats=["%Y-%m-%d"],
+            formats=DAY_FORMATS,
             help="Also look back to this day, and list every alert since (default: the last days of data).",
         ),
     ] = None,

@@ -9,14 +9,14 @@ import typer
 
 from biolake.cli.delivering import deliver_and_report
 from biolake.cli.render import emit, out
-from biolake.cli.state import OutputFormat, state
+from biolake.cli.state import DAY_FORMATS, OutputFormat, state
 
 
 def briefing(
     ctx: typer.Context,
     day: Annotated[
         datetime | None,
-        typer.Option("--date", formats=["%Y-%m-%d"], help="The morning to brief on (default today)."),
+        typer.Option("--date", formats=DAY_FORMATS, help="The morning to brief on (default today)."),
     ] = None,
     send: Annotated[bool, typer.Option("--deliver", help="Send it through the [delivery] channels.")] = False,
 ) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,22 +11,12 @@ import typer
 from rich.markup import escape
 
 from biolake.cli.render import emit, err, out, plain
-from biolake.cli.state import OutputFormat, state
-from biolake.errors import ConfigError
+from biolake.cli.state import OutputFormat, parse_day, state
 
 if TYPE_CHECKING:
     from biolake.demo.run import DemoResult
     from biolake.lake.ingest import FileResult
     from biolake.transform.build import BuildResult
-
-
-def _end(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise ConfigError(f"--end must be a date like 2026-11-14, not '{value}'") from None
 
 
 def _file_rows(result: DemoResult) -> list[dict[str, Any]]:
@@ -83,7 +72,7 @@ def demo(
 
     st = state(ctx)
     settings = st.settings()
-    last = _end(end) or DEFAULT_END
+    last = parse_day(end, "--end") or DEFAULT_END
 
     def on_result(result: FileResult) -> None:
         if result.error:

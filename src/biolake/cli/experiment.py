@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from biolake.cli.render import emit, out
-from biolake.cli.state import OutputFormat, state
+from biolake.cli.state import DAY_FORMATS, OutputFormat, state
 
 if TYPE_CHECKING:
     from biolake.lake.paths import LakePaths
@@ -19,7 +19,7 @@ experiment_app = typer.Typer(
 )
 
 DayOpt = Annotated[
-    datetime | None, typer.Option("--on", formats=["%Y-%m-%d"], help="The day (default today).")
+    datetime | None, typer.Option("--on", formats=DAY_FORMATS, help="The day (default today).")
 ]
 
 

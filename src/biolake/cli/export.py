@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,8 +9,7 @@ from typing import Annotated
 import typer
 
 from biolake.cli.render import emit, out
-from biolake.cli.state import OutputFormat, state
-from biolake.errors import ConfigError
+from biolake.cli.state import OutputFormat, parse_day, state
 
 export_app = typer.Typer(
     rich_markup_mode="markdown",
@@ -28,15 +26,6 @@ class GranularityOption(StrEnum):
 class BundleOption(StrEnum):
     collection = "collection"
     transaction = "transaction"
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise ConfigError(f"{option} must be a date like 2026-11-14, not '{value}'") from None
 
 
 @export_app.command("fhir")
@@ -81,8 +70,8 @@ def fhir(
 
     st = state(ctx)
     options = ExportOptions(
-        start=_day(start, "--from"),
-        end=_day(end, "--to"),
+        start=parse_day(start, "--from"),
+        end=parse_day(end, "--to"),
         subject=subject,
         granularity=granularity.value,
         out=out_path,

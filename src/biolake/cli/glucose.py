@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from biolake.cli.render import emit, err
-from biolake.cli.state import OutputFormat, state
+from biolake.cli.state import DAY_FORMATS, OutputFormat, state
 
 if TYPE_CHECKING:
     from biolake.lake.paths import LakePaths
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 app = typer.Typer(
     rich_markup_mode="markdown", help="Glycemic analytics on the lake's CGM readings.", no_args_is_help=True
 )
-DAY = ["%Y-%m-%d"]
 
 
 class Units(StrEnum):
@@ -26,8 +25,12 @@ class Units(StrEnum):
 
 
 Subject = Annotated[str | None, typer.Option("--subject", help="Only this subject (default: every one).")]
-From = Annotated[datetime | None, typer.Option("--from", formats=DAY, help="First local date (inclusive).")]
-To = Annotated[datetime | None, typer.Option("--to", formats=DAY, help="Last local date (inclusive).")]
+From = Annotated[
+    datetime | None, typer.Option("--from", formats=DAY_FORMATS, help="First local date (inclusive).")
+]
+To = Annotated[
+    datetime | None, typer.Option("--to", formats=DAY_FORMATS, help="Last local date (inclusive).")
+]
 UnitsOpt = Annotated[Units, typer.Option("--units", help="Glucose units of the output.")]
 
 

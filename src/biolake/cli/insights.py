@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from biolake.cli.render import emit, err, out, plain
-from biolake.cli.state import OutputFormat, State, state
+from biolake.cli.state import DAY_FORMATS, OutputFormat, State, state
 
 if TYPE_CHECKING:
     from biolake.insights.data import LakeData
@@ -36,9 +36,9 @@ insights_app = typer.Typer(
 )
 
 FromOpt = Annotated[
-    datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day (YYYY-MM-DD).")
+    datetime | None, typer.Option("--from", formats=DAY_FORMATS, help="First day (YYYY-MM-DD).")
 ]
-ToOpt = Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day (YYYY-MM-DD).")]
+ToOpt = Annotated[datetime | None, typer.Option("--to", formats=DAY_FORMATS, help="Last day (YYYY-MM-DD).")]
 FormatOpt = Annotated[
     OutputFormat | None, typer.Option("--format", help="Output format (overrides the global --format).")
 ]

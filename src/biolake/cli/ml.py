@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
 
 from biolake.cli.render import emit, err, out, plain
-from biolake.cli.state import OutputFormat, state
-from biolake.ml.features import FeatureError
+from biolake.cli.state import OutputFormat, parse_day, state
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -113,15 +111,6 @@ def backtest(
         out.print(_backtest_text(summary), highlight=False)
 
 
-def _parse_day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise FeatureError(f"--date: not a date (YYYY-MM-DD): {value!r}") from None
-
-
 def predict(
     ctx: typer.Context,
     day: Annotated[
@@ -134,7 +123,7 @@ def predict(
     from biolake.ml.predict import predict_day
 
     st = state(ctx)
-    p = predict_day(st.settings(), _parse_day(day), target=target)
+    p = predict_day(st.settings(), parse_day(day, "--date"), target=target)
     data = p.as_dict(top=top)
     if st.format is OutputFormat.json:
         _write_json(data)

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from biolake.cli.ingest import _summary_rows
 from biolake.cli.render import emit, err
-from biolake.cli.state import OutputFormat, state
+from biolake.cli.state import DAY_FORMATS, OutputFormat, state
 
 app = typer.Typer(
     rich_markup_mode="markdown",
@@ -18,15 +18,14 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-DAY = ["%Y-%m-%d"]
-
 
 @app.command("oura")
 def oura(
     ctx: typer.Context,
-    since: Annotated[datetime, typer.Option("--since", formats=DAY, help="First day to fetch.")],
+    since: Annotated[datetime, typer.Option("--since", formats=DAY_FORMATS, help="First day to fetch.")],
     until: Annotated[
-        datetime | None, typer.Option("--until", formats=DAY, help="Last day to fetch (default today).")
+        datetime | None,
+        typer.Option("--until", formats=DAY_FORMATS, help="Last day to fetch (default today)."),
     ] = None,
     subject: Annotated[str | None, typer.Option("--subject", help="Subject id for the rows.")] = None,
     heartrate: Annotated[

@@ -11,14 +11,13 @@ import typer
 
 from biolake.cli.delivering import deliver_and_report
 from biolake.cli.render import emit, out
-from biolake.cli.state import OutputFormat, state
+from biolake.cli.state import DAY_FORMATS, OutputFormat, state
 
 app = typer.Typer(
     rich_markup_mode="markdown",
     help="Reports as HTML and PDF: the weekly report and the AGP (glucose) report.",
     no_args_is_help=True,
 )
-DAY = ["%Y-%m-%d"]
 Pdf = Annotated[bool, typer.Option("--pdf", help="Also write a PDF.")]
 OutDir = Annotated[Path | None, typer.Option("--out", help="Folder for the files (default <lake>/reports).")]
 Open = Annotated[bool, typer.Option("--open", help="Open the report when written.")]
@@ -47,7 +46,7 @@ def weekly(
         datetime | None,
         typer.Option(
             "--week-ending",
-            formats=["%Y-%m-%d"],
+            formats=DAY_FORMATS,
             help="Last day of the week (default: the last day in gold).",
         ),
     ] = None,
@@ -81,11 +80,12 @@ def weekly(
 def agp(
     ctx: typer.Context,
     start: Annotated[
-        datetime | None, typer.Option("--from", formats=DAY, help="First day (default: 14 days before --to).")
+        datetime | None,
+        typer.Option("--from", formats=DAY_FORMATS, help="First day (default: 14 days before --to)."),
     ] = None,
     end: Annotated[
         datetime | None,
-        typer.Option("--to", formats=DAY, help="Last day (default: the last day with CGM readings)."),
+        typer.Option("--to", formats=DAY_FORMATS, help="Last day (default: the last day with CGM readings)."),
     ] = None,
     subject: Annotated[
         str | None, typer.Option("--subject", help="Whose readings (default: the configured subject).")

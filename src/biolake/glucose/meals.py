@@ -35,6 +35,8 @@ from biolake.glucose.readings import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import duckdb
 
     from biolake.config import Settings
@@ -316,14 +318,7 @@ def meals(
     units: str = "mgdl",
 ) -> list[dict[str, Any]]:
     """:func:`meal_responses` on a lake."""
-    from biolake.glucose.readings import lake_paths
-    from biolake.lake.catalog import open_catalog
-
-    con = open_catalog(lake_paths(source))
-    try:
-        return meal_responses(con, subject, start, end, units)
-    finally:
-        con.close()
+    return _on_lake(meal_responses, source, subject, start, end, units)
 
 
 def workouts(
@@ -334,11 +329,20 @@ def workouts(
     units: str = "mgdl",
 ) -> list[dict[str, Any]]:
     """:func:`workout_responses` on a lake."""
+    return _on_lake(workout_responses, source, subject, start, end, units)
+
+
+def _on_lake(
+    responses: Callable[..., list[dict[str, Any]]],
+    source: Settings | LakePaths,
+    *args: Any,
+) -> list[dict[str, Any]]:
+    """``responses(con, *args)`` on a read-only catalog connection to the lake, closed afterwards."""
     from biolake.glucose.readings import lake_paths
     from biolake.lake.catalog import open_catalog
 
     con = open_catalog(lake_paths(source))
     try:
-        return workout_responses(con, subject, start, end, units)
+        return responses(con, *args)
     finally:
         con.close()
